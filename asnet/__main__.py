@@ -1,0 +1,5 @@
+import sys
+
+from asnet.cli import main
+
+sys.exit(main())

@@ -1,0 +1,116 @@
+"""Waveform and feature shards: a few large arrays + an index, never one file per clip.
+
+Layout of one shard directory (`data/cache/<corpus>/<split>/`), ARCHITECTURE §3:
+
+    wave.npy      int16 [total_samples]       all clips, 16 kHz mono, concatenated
+    index.csv     utt_id, offset, length, label, system, speaker   (offset/length in samples)
+    logmel.npy    float16 [total_frames, n_mels]   (feature shards, written with the model)
+    prosody.npy   float16 [total_frames, n_pros]
+    frames.csv    utt_id, offset, length                           (offset/length in frames)
+
+Arrays are opened with mmap, so a reader costs no memory until clips are touched.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from asnet.utils import atomic_path
+
+INDEX_COLUMNS = ["utt_id", "offset", "length", "label", "system", "speaker"]
+INT16_SCALE = 32767.0
+
+
+def to_int16(wave: np.ndarray) -> np.ndarray:
+    """Float waveform in [-1, 1] -> int16 (values beyond the range are clipped)."""
+    return np.round(np.clip(wave, -1.0, 1.0) * INT16_SCALE).astype(np.int16)
+
+
+def from_int16(wave: np.ndarray) -> np.ndarray:
+    return wave.astype(np.float32) / INT16_SCALE
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    utt_id: str
+    offset: int
+    length: int
+    label: str
+    system: str
+    speaker: str
+
+
+def write_index(path: Path, rows: list[ClipInfo] | list[dict], columns=INDEX_COLUMNS) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row if isinstance(row, dict) else row.__dict__)
+
+
+def save_array(path: Path, array: np.ndarray) -> None:
+    with atomic_path(path, suffix=".npy") as tmp:
+        np.save(tmp, array)
+
+
+def read_index(path: Path) -> list[ClipInfo]:
+    with open(path, newline="") as f:
+        return [
+            ClipInfo(r["utt_id"], int(r["offset"]), int(r["length"]), r["label"], r["system"], r["speaker"])
+            for r in csv.DictReader(f)
+        ]
+
+
+class WaveShards:
+    """Read access to one split's waveform shard: `shards[i]` -> float32 waveform."""
+
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+        self.clips = read_index(self.directory / "index.csv")
+        self.wave = np.load(self.directory / "wave.npy", mmap_mode="r")
+        self.position = {c.utt_id: i for i, c in enumerate(self.clips)}
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        c = self.clips[i]
+        return from_int16(self.wave[c.offset : c.offset + c.length])
+
+    def by_id(self, utt_id: str) -> np.ndarray:
+        return self[self.position[utt_id]]
+
+    def crop(self, i: int, n: int, start: int) -> np.ndarray:
+        """n samples of clip i from `start`, zero-padded at the end when the clip is shorter."""
+        c = self.clips[i]
+        start = max(0, min(start, max(c.length - n, 0)))
+        piece = from_int16(self.wave[c.offset + start : c.offset + min(c.length, start + n)])
+        return piece if len(piece) == n else np.pad(piece, (0, n - len(piece)))
+
+    @property
+    def labels(self) -> np.ndarray:
+        """1 for bona fide, 0 for spoof (index 1 of the detector = bona fide)."""
+        return np.array([c.label == "bonafide" for c in self.clips], dtype=np.int64)
+
+
+class FeatureShards:
+    """Read access to one split's cached features: `features[i]` -> (logmel [T, M], prosody [T, P])."""
+
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+        with open(self.directory / "frames.csv", newline="") as f:
+            self.frames = [(r["utt_id"], int(r["offset"]), int(r["length"])) for r in csv.DictReader(f)]
+        self.logmel = np.load(self.directory / "logmel.npy", mmap_mode="r")
+        self.prosody = np.load(self.directory / "prosody.npy", mmap_mode="r")
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        _, offset, length = self.frames[i]
+        sl = slice(offset, offset + length)
+        return np.asarray(self.logmel[sl], np.float32), np.asarray(self.prosody[sl], np.float32)
