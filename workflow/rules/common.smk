@@ -1,6 +1,5 @@
 # Reads the stage registry (light imports only: this file is parsed inside every cluster job).
 import json
-import os
 
 from asnet.pipeline import is_dir, param_value, stages
 
@@ -21,7 +20,4 @@ def resources_of(stage):
     wanted = {"mem_mb": stage.mem_mb, "runtime": stage.runtime_min}
     if stage.gpu:
         wanted["gpu"] = 1
-        # Clusters usually keep GPUs in their own partition (set by the site, never hard-coded).
-        if os.environ.get("ASNET_SLURM_GPU_PARTITION"):
-            wanted["slurm_partition"] = os.environ["ASNET_SLURM_GPU_PARTITION"]
     return wanted

@@ -1,0 +1,104 @@
+"""The DAG is defined once: dvc.yaml is its render, Snakemake builds the same graph, and every
+param is tracked by DVC and read by the code of a stage that tracks it."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from asnet import pipeline
+
+ROOT = Path(__file__).resolve().parents[2]
+PARAMS = pipeline.load_params(ROOT / "params.yaml")
+STAGES = pipeline.stages(PARAMS)
+
+
+def snakemake(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def leaves(tree: dict, prefix: str = ""):
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            yield from leaves(value, path + ".")
+        else:
+            yield path
+
+
+def test_committed_dvc_yaml_is_the_registry_render():
+    assert pipeline.main(["--check"]) == 0
+
+
+def test_check_fails_on_a_stale_dvc_yaml(tmp_path):
+    stale = tmp_path / "dvc.yaml"
+    stale.write_text((ROOT / "dvc.yaml").read_text().replace("asnet prepare", "asnet  prepare"))
+    assert pipeline.main(["--check", "--dvc-yaml", str(stale)]) == 1
+
+
+def test_outputs_have_one_owner():
+    pipeline.check_all_outputs_unique(STAGES)
+
+
+@pytest.mark.parametrize("key", sorted(leaves(PARAMS)))
+def test_every_param_is_tracked_and_read(key):
+    readers = [s for s in STAGES if any(key == p or key.startswith(p + ".") for p in s.params)]
+    assert readers, f"no stage tracks {key}"
+    # `key` is read when its name occurs in the code of a stage that tracks it (family entries
+    # such as shift.codecs.<name>.<field> are read through their parent, so look at the field).
+    name = key.rsplit(".", 1)[-1]
+    sources = {f for s in readers for f in s.code}
+    assert any(re.search(rf"\b{re.escape(name)}\b", (ROOT / f).read_text()) for f in sources), (
+        f"{key} is tracked by {[s.name for s in readers]} but no code of theirs mentions {name!r}"
+    )
+
+
+def test_code_deps_follow_imports():
+    cache = next(s for s in STAGES if s.name == "cache_demo")
+    assert "asnet/data/shards.py" in cache.code and "asnet/utils.py" in cache.code
+    assert not any("pipeline.py" in f for f in cache.code)
+
+
+def dvc_graph() -> set[tuple[frozenset, frozenset]]:
+    from dvc.repo import Repo
+
+    with Repo(str(ROOT)) as repo:
+        graph = repo.index.graph
+        outs = {stage: frozenset(str(o.def_path) for o in stage.outs) for stage in graph.nodes}
+        return {(outs[upstream], outs[stage]) for stage, upstream in graph.edges}
+
+
+def snakemake_graph() -> set[tuple[frozenset, frozenset]]:
+    outputs: dict[str, set[str]] = {}
+    for line in snakemake("--detailed-summary").splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) > 2 and fields[0] != "output_file":
+            outputs.setdefault(fields[2], set()).add(fields[0])
+    dot = snakemake("--dag")
+    rules = dict(re.findall(r'^\s*(\d+)\[label = "([^"]+)"', dot, flags=re.M))
+    edges = re.findall(r"^\s*(\d+) -> (\d+)", dot, flags=re.M)
+    return {
+        (frozenset(outputs[rules[a]]), frozenset(outputs[rules[b]]))
+        for a, b in edges
+        if rules[b] != "all"
+    }
+
+
+def test_dvc_and_snakemake_see_the_same_graph():
+    dvc_edges = dvc_graph()
+    assert dvc_edges, "empty DVC graph"
+    assert snakemake_graph() == dvc_edges
+
+
+def test_snakemake_lint_is_clean():
+    assert "Congratulations, your workflow is in a good condition" in snakemake("--lint")
+
+
+def test_slurm_profile_dry_runs_without_a_cluster():
+    out = snakemake("-n", "--profile", "workflow/profiles/slurm")
+    assert "This was a dry-run" in out
