@@ -1,0 +1,214 @@
+"""`asnet evaluate`: scores TSV -> metrics JSON (sorted keys, rounded floats) for one
+(model, test set).
+
+    asnet evaluate --scores results/scores/asnet/adv/eval.tsv --checkpoint results/models/asnet/adv \\
+        --out results/metrics/asnet/adv/eval.json [--params params.yaml]
+        [--in-distribution results/scores/asnet/adv/eval.tsv]   # energy OOD-AUROC (this set = OOD)
+        [--corpus NAME --cross-corpus]                           # refused if NAME is a training corpus
+        [--train-index data/cache/demo/train/index.csv]          # seen systems, if the checkpoint lacks them
+        [--asv-scores ASV_SCORES.txt]                            # min t-DCF (2019 legacy + 2021 revised)
+
+The temperature and abstention threshold come from the checkpoint (fitted on dev); nothing is
+fitted here, and no score is ever re-oriented with the labels. Metric conventions: see
+asnet.eval.metrics, asnet.eval.selective, asnet.eval.calibration.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from asnet.utils import DEFAULT_PARAMS, load_params, write_json
+
+
+class CrossCorpusError(ValueError):
+    """A "cross-corpus" evaluation on a corpus the checkpoint was trained on."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scores", required=True, nargs="+", help="scores TSVs written by `asnet score`")
+    parser.add_argument("--checkpoint", required=True, nargs="+", help="checkpoint directories, one per scores TSV")
+    parser.add_argument("--out", required=True, nargs="+", help="metrics JSONs to write, one per scores TSV")
+    parser.add_argument("--params", default=DEFAULT_PARAMS)
+    parser.add_argument("--in-distribution", nargs="+", help="scores TSVs of the clean in-distribution set, one per scores TSV (energy OOD-AUROC)")
+    parser.add_argument("--corpus", help="corpus the scored set comes from")
+    parser.add_argument("--cross-corpus", action="store_true", help="label this a cross-corpus evaluation")
+    parser.add_argument("--train-index", help="train split index.csv, for seen systems when the checkpoint lacks train_systems")
+    parser.add_argument("--asv-scores", help="ASV scores `SOURCE KEY SCORE` (KEY target|nontarget|spoof) for min t-DCF")
+
+
+def check_cross_corpus(meta: dict, corpus: str | None, cross_corpus: bool) -> None:
+    if not cross_corpus:
+        return
+    if not corpus:
+        raise CrossCorpusError("--cross-corpus needs --corpus NAME")
+    if corpus in meta.get("train_corpora", []):
+        raise CrossCorpusError(
+            f"refusing a cross-corpus evaluation on {corpus!r}: the checkpoint was trained on {meta['train_corpora']}"
+        )
+
+
+def seen_systems(meta: dict, train_index: str | None) -> set[str] | None:
+    """Spoof systems of the training data: meta["train_systems"], else the train split index."""
+    if "train_systems" in meta:
+        return set(meta["train_systems"])
+    if train_index:
+        from asnet.data.shards import read_index
+
+        return {c.system for c in read_index(Path(train_index)) if c.label != "bonafide"}
+    return None
+
+
+def read_asv_scores(path: str) -> dict[str, np.ndarray]:
+    """ASVspoof 2019-style ASV score file: whitespace-separated `... KEY SCORE` per line."""
+    keys, scores = [], []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                *_, key, score = line.split()
+                keys.append(key)
+                scores.append(float(score))
+    keys, scores = np.array(keys), np.array(scores)
+    return {key: scores[keys == key] for key in ("target", "nontarget", "spoof")}
+
+
+def detection_block(table, config: dict) -> dict:
+    from asnet.eval.bootstrap import bootstrap_interval
+    from asnet.eval.metrics import compute_eer, roc_auc
+
+    bonafide, spoof = table.score[table.labels == 1], table.score[table.labels == 0]
+    eer, threshold = compute_eer(bonafide, spoof)
+    resamples, seed = config["bootstrap_resamples"], config["bootstrap_seed"]
+    eer_ci = bootstrap_interval(bonafide, spoof, lambda b, s: 100.0 * compute_eer(b, s)[0], resamples, seed)
+    auc_ci = bootstrap_interval(bonafide, spoof, roc_auc, resamples, seed)
+    return {
+        "n": {"total": len(table), "bonafide": int(bonafide.size), "spoof": int(spoof.size)},
+        "eer_pct": 100.0 * eer,
+        "eer_threshold": threshold,
+        "auc": roc_auc(bonafide, spoof),
+        "ci95": {"eer_pct": list(eer_ci), "auc": list(auc_ci), "resamples": resamples, "seed": seed},
+    }
+
+
+def calibration_block(table, temperature: float, config: dict) -> dict:
+    from asnet.eval.calibration import bonafide_log_odds, spoof_probability
+    from asnet.eval.metrics import brier_score, expected_calibration_error, negative_log_likelihood
+
+    p_spoof = spoof_probability(table.score, temperature)
+    return {
+        "temperature": temperature,
+        "ece": expected_calibration_error(p_spoof, table.labels, config["ece_bins"]),
+        "ece_bins": config["ece_bins"],
+        "brier": brier_score(p_spoof, table.labels),
+        "nll": negative_log_likelihood(bonafide_log_odds(table.score, temperature), table.labels),
+    }
+
+
+def abstention_block(table, kept: np.ndarray, threshold: float | None, config: dict) -> dict:
+    """Selective metrics at the stored tau, and risk-coverage/AURC for three rejection scores:
+    the abstention logit (the deployed rule), the energy, and 1 - max-probability (-|score|)."""
+    from asnet.eval.selective import aurc, decision_errors, kept_metrics, risk_at_coverages, risk_coverage
+
+    errors = decision_errors(table.score, table.labels)
+    rejection = {"abstain": table.abstain, "energy": table.energy, "confidence": -np.abs(table.score)}
+    curves = {name: risk_coverage(values, errors) for name, values in rejection.items()}
+    grid = np.arange(1, config["rc_points"] + 1) / config["rc_points"]
+    return {
+        "threshold": threshold,
+        "at_threshold": kept_metrics(table.score, table.labels, kept),
+        "aurc": {name: aurc(*curve) for name, curve in curves.items()},
+        "risk_coverage": {"coverage": list(grid), "risk": risk_at_coverages(*curves["abstain"], grid)},
+        "full_coverage_error_rate": float(errors.mean()),
+    }
+
+
+def ood_block(table, in_distribution: str, seen: set[str] | None) -> dict:
+    """Energy AUROC with this set as out-of-distribution (positive) and the clean set's bona fide +
+    seen-system clips as in-distribution (all of its clips when the seen systems are unknown)."""
+    from asnet.eval.metrics import ood_auroc
+    from asnet.eval.scorefile import BONAFIDE, read_scores
+
+    clean = read_scores(in_distribution)
+    if seen is not None:
+        clean = clean.subset(np.isin(clean.system, sorted(seen | {BONAFIDE})))
+    return {
+        "in_distribution": in_distribution,
+        "n_in": len(clean),
+        "n_out": len(table),
+        "energy_auroc": ood_auroc(clean.energy, table.energy),
+    }
+
+
+def tdcf_block(table, asv_scores: str) -> dict:
+    from asnet.eval.metrics import min_tdcf
+
+    asv = read_asv_scores(asv_scores)
+    bonafide, spoof = table.score[table.labels == 1], table.score[table.labels == 0]
+    args = (bonafide, spoof, asv["target"], asv["nontarget"], asv["spoof"])
+    return {"min_tdcf_2021": min_tdcf(*args, version="2021"), "min_tdcf_2019": min_tdcf(*args, version="2019")}
+
+
+def evaluate(args: argparse.Namespace, config: dict) -> dict:
+    from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
+    from asnet.eval.calibration import keeps
+    from asnet.eval.scorefile import read_scores
+    from asnet.train.checkpoint import load_meta
+
+    meta = load_meta(args.checkpoint)
+    check_cross_corpus(meta, args.corpus, args.cross_corpus)
+    table = read_scores(args.scores)
+    seen = seen_systems(meta, args.train_index)
+    threshold = meta.get("abstain_threshold")
+    kept = keeps(table.abstain, threshold)
+    return {
+        "set": Path(args.scores).stem,
+        "scores": args.scores,
+        "corpus": args.corpus,
+        "cross_corpus": args.cross_corpus,
+        "checkpoint": {
+            "path": args.checkpoint,
+            "stage": meta.get("stage"),
+            "train_corpora": meta.get("train_corpora", []),
+            "train_systems": None if seen is None else sorted(seen),
+        },
+        **detection_block(table, config),
+        "calibration": calibration_block(table, meta["temperature"], config),
+        "abstention": abstention_block(table, kept, threshold, config),
+        "ood": ood_block(table, args.in_distribution, seen) if args.in_distribution else None,
+        "per_system": per_system(table, kept, seen),
+        "seen_unseen": seen_unseen(table, seen),
+        "gate": gate_summary(table),
+        "tdcf": tdcf_block(table, args.asv_scores) if args.asv_scores else None,
+    }
+
+
+def one_per_scores(args: argparse.Namespace) -> list[argparse.Namespace]:
+    """Split a multi-checkpoint call into one namespace per (scores, checkpoint, out[, in-distribution])."""
+    columns = {"scores": args.scores, "checkpoint": args.checkpoint, "out": args.out}
+    if args.in_distribution:
+        columns["in_distribution"] = args.in_distribution
+    if len({len(v) for v in columns.values()}) != 1:
+        raise ValueError(f"give the same number of each of {sorted(columns)}")
+    return [argparse.Namespace(**{**vars(args), **dict(zip(columns, row))}) for row in zip(*columns.values())]
+
+
+def main(args: argparse.Namespace) -> int:
+    from asnet.eval.metrics import ScoreError
+
+    config = load_params(args.params)["eval"]
+    try:
+        calls = one_per_scores(args)
+        results = [(call.out, evaluate(call, config)) for call in calls]
+    except (ScoreError, CrossCorpusError, ValueError) as error:
+        print(f"asnet evaluate: error: {error}", file=sys.stderr)
+        return 2
+    for out, metrics in results:
+        write_json(out, metrics)
+        print(
+            f"{metrics['checkpoint']['stage']}/{metrics['set']}: EER {metrics['eer_pct']:.2f} % (95 % CI "
+            f"{metrics['ci95']['eer_pct'][0]:.2f}-{metrics['ci95']['eer_pct'][1]:.2f}), AUC {metrics['auc']:.4f}, "
+            f"ECE {metrics['calibration']['ece']:.4f} -> {out}"
+        )
+    return 0

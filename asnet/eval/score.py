@@ -1,0 +1,98 @@
+"""`asnet score`: run a checkpoint over a split or shift set and write its scores TSV.
+
+    asnet score --checkpoint results/models/asnet/adv --shards data/cache/demo/eval \\
+        --out results/scores/asnet/adv/eval.tsv [--params params.yaml] [--device auto]
+
+Several checkpoints may score the same set in one process (`--checkpoint A B --out a.tsv b.tsv`):
+the DAG scores each set with all five curriculum checkpoints at once.
+
+Writes, beside --out: <set>.asvspoof.txt (ASVspoof 2021 two-column export) and
+<set>.rejects.csv (clips that could not be scored, with the reason). Scores are computed from
+the waveforms alone; labels and systems are copied from the shard index afterwards, so they can
+never influence a score or its orientation (higher = bona fide, by construction of the model).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from asnet.utils import DEFAULT_PARAMS, load_params
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", required=True, nargs="+", help="checkpoint directories (model.safetensors + checkpoint.json)")
+    parser.add_argument("--shards", required=True, help="waveform shard directory (wave.npy + index.csv)")
+    parser.add_argument("--out", required=True, nargs="+", help="scores TSV to write, one per checkpoint")
+    parser.add_argument("--params", default=DEFAULT_PARAMS)
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
+
+
+def sibling(out: str | Path, suffix: str) -> Path:
+    """<dir>/<set>.tsv -> <dir>/<set><suffix>."""
+    out = Path(out)
+    return out.with_name(out.stem + suffix)
+
+
+def export_paths(out: str | Path) -> tuple[Path, Path]:
+    """(ASVspoof export, rejects file) written beside a scores TSV."""
+    return sibling(out, ".asvspoof.txt"), sibling(out, ".rejects.csv")
+
+
+def score_table(outputs, clips, temperature: float):
+    """Join model outputs with the index's labels and systems (only now are they read)."""
+    from asnet.eval.calibration import spoof_probability
+    from asnet.eval.scorefile import ScoreTable
+
+    info = {c.utt_id: c for c in clips}
+    return ScoreTable(
+        utt_id=np.array(outputs.utt_id),
+        score=outputs.score,
+        p_spoof=spoof_probability(outputs.score, temperature),
+        energy=outputs.energy,
+        abstain=outputs.abstain,
+        label=np.array([info[u].label for u in outputs.utt_id]),
+        system=np.array([info[u].system for u in outputs.utt_id]),
+        gate=outputs.gate,
+    )
+
+
+def resolve_device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def main(args: argparse.Namespace) -> int:
+    from asnet.data.shards import WaveShards
+    from asnet.eval.inference import run_model
+    from asnet.eval.metrics import ScoreError
+    from asnet.eval.scorefile import write_asvspoof_export, write_rejects, write_scores
+    from asnet.train.checkpoint import load_checkpoint
+
+    if len(args.checkpoint) != len(args.out):
+        print("asnet score: error: give one --out per --checkpoint", file=sys.stderr)
+        return 2
+    config = load_params(args.params)["eval"]
+    device = resolve_device(args.device)
+    shards = WaveShards(args.shards)
+    for checkpoint, out in zip(args.checkpoint, args.out):
+        model, meta = load_checkpoint(checkpoint, device)
+        try:
+            outputs = run_model(model, shards, config["batch_size"], config["pad_fraction"], device)
+        except ScoreError as error:
+            print(f"asnet score: error: {error}", file=sys.stderr)
+            return 2
+        table = score_table(outputs, shards.clips, meta["temperature"])
+        export, rejects = export_paths(out)
+        write_scores(out, table)
+        write_asvspoof_export(export, table)
+        write_rejects(rejects, outputs.rejects)
+        for utt_id, reason in outputs.rejects:
+            print(f"asnet score: rejected {utt_id}: {reason}", file=sys.stderr)
+        print(f"scored {len(table)} clips of {args.shards} with {checkpoint} -> {out} ({len(outputs.rejects)} rejected)")
+    return 0

@@ -1,0 +1,167 @@
+"""`asnet score` with a tiny stand-in detector that returns the model API's fields."""
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import asnet.train.checkpoint
+from asnet.cli import main as cli_main
+from asnet.data.shards import ClipInfo, WaveShards, save_array, to_int16, write_index
+from asnet.eval.inference import length_batches, run_model
+from asnet.eval.scorefile import SCORE_COLUMNS, GATE_COLUMNS, read_scores
+
+TEMPERATURE = 2.0
+
+
+@dataclass
+class FakeOutput:
+    logits: torch.Tensor
+    score: torch.Tensor
+    energy: torch.Tensor
+    abstain: torch.Tensor
+    gate: torch.Tensor
+
+
+class FakeDetector(torch.nn.Module):
+    """Depends on the whole clip (so zero padding would change it); NaN-free except on silence
+    (0 / 0 std), and raises on clips shorter than its kernel, like a real front-end would."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = torch.nn.Conv1d(1, 1, 9)
+        self.head = torch.nn.Linear(2, 2)
+
+    def forward(self, wave, lengths=None):  # ignores lengths: padding leaks into its statistics
+        x = self.conv(wave[:, None]).squeeze(1)
+        level = x.abs().mean(1)
+        peakiness = wave.abs().amax(1) / wave.abs().mean(1)
+        logits = self.head(torch.stack([level, peakiness], 1))
+        gate = torch.softmax(torch.stack([level, -level], 1), 1)
+        return FakeOutput(logits, logits[:, 1] - logits[:, 0], -torch.logsumexp(logits, 1), -logits.abs().sum(1), gate)
+
+
+def write_shard(directory, clips):
+    """clips: list of (utt_id, wave, label, system)."""
+    rows, offset = [], 0
+    for utt_id, wave, label, system in clips:
+        rows.append(ClipInfo(utt_id, offset, len(wave), label, system, "spk"))
+        offset += len(wave)
+    directory.mkdir(parents=True)
+    save_array(directory / "wave.npy", to_int16(np.concatenate([c[1] for c in clips])))
+    write_index(directory / "index.csv", rows)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def shard(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    lengths = [800, 800, 800, 1200, 1000, 800, 1500, 1200]
+    clips = [
+        (f"u{i:02d}", rng.normal(0, 0.1 + 0.05 * i, n).astype(np.float32), "bonafide" if i % 2 else "spoof", "bonafide" if i % 2 else f"sys{i % 3}")
+        for i, n in enumerate(lengths)
+    ]
+    clips += [
+        ("x_silent", np.zeros(900, np.float32), "spoof", "sys0"),
+        ("x_short", np.full(5, 0.1, np.float32), "bonafide", "bonafide"),
+        ("x_empty", np.zeros(0, np.float32), "spoof", "sys1"),
+    ]
+    return write_shard(tmp_path_factory.mktemp("shards") / "eval", clips)
+
+
+def test_length_batches_group_only_close_lengths():
+    assert length_batches([5, 3, 5, 5, 3], 2, 0.0) == [[1, 4], [0, 2], [3]]
+    assert length_batches([100, 105, 120], 8, 0.1) == [[0, 1], [2]]
+
+
+def test_scores_equal_single_clip_scores_and_bad_clips_are_rejected(shard):
+    model = FakeDetector().eval()
+    batched = run_model(model, WaveShards(shard), batch_size=4, pad_fraction=0.0)
+    single = run_model(model, WaveShards(shard), batch_size=1, pad_fraction=0.0)
+    assert batched.utt_id == [f"u{i:02d}" for i in range(8)]
+    np.testing.assert_allclose(batched.score, single.score, rtol=1e-6)
+    np.testing.assert_allclose(batched.logits[:, 1] - batched.logits[:, 0], batched.score, rtol=1e-6)
+    reasons = dict(batched.rejects)
+    assert reasons["x_empty"] == "empty clip"
+    assert reasons["x_silent"] == "non-finite model output"
+    assert reasons["x_short"].startswith("model raised RuntimeError")
+    # a model that ignores `lengths` sees the zero padding: the reason pad_fraction defaults to 0
+    padded = run_model(model, WaveShards(shard), batch_size=16, pad_fraction=1.0)
+    assert not np.allclose(padded.score, batched.score)
+
+
+def test_labels_cannot_influence_scores(shard, tmp_path):
+    relabelled = tmp_path / "relabelled"
+    relabelled.mkdir()
+    (relabelled / "wave.npy").write_bytes((shard / "wave.npy").read_bytes())
+    rows = list(csv.DictReader(open(shard / "index.csv")))
+    for row in rows:
+        row["label"] = "spoof" if row["label"] == "bonafide" else "bonafide"
+    write_index(relabelled / "index.csv", rows)
+    model = FakeDetector().eval()
+    a = run_model(model, WaveShards(shard), 4, 0.0)
+    b = run_model(model, WaveShards(relabelled), 4, 0.0)
+    assert np.array_equal(a.score, b.score)
+
+
+@pytest.fixture
+def fake_checkpoint(monkeypatch):
+    def load(directory, device="cpu"):
+        return FakeDetector().eval(), {"temperature": TEMPERATURE, "abstain_threshold": 0.0, "train_corpora": ["demo"]}
+
+    monkeypatch.setattr(asnet.train.checkpoint, "load_checkpoint", load)
+
+
+@pytest.fixture
+def params_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("eval:\n  batch_size: 4\n  pad_fraction: 0.0\n")
+    return path
+
+
+def test_score_cli_writes_tsv_export_and_rejects_deterministically(shard, tmp_path, fake_checkpoint, params_file):
+    outputs = []
+    for run in ("a", "b"):
+        out = tmp_path / run / "eval.tsv"
+        argv = ["score", "--checkpoint", "ckpt", "--shards", str(shard), "--out", str(out), "--params", str(params_file), "--device", "cpu"]
+        assert cli_main(argv) == 0
+        outputs.append([(out.parent / name).read_bytes() for name in ("eval.tsv", "eval.asvspoof.txt", "eval.rejects.csv")])
+    assert outputs[0] == outputs[1]
+
+    out = tmp_path / "a" / "eval.tsv"
+    assert out.read_text().splitlines()[0].split("\t") == SCORE_COLUMNS + GATE_COLUMNS
+    table = read_scores(out)
+    index = {c.utt_id: c for c in WaveShards(shard).clips}
+    assert list(table.label) == [index[u].label for u in table.utt_id]
+    assert list(table.system) == [index[u].system for u in table.utt_id]
+    np.testing.assert_allclose(table.p_spoof, 1 / (1 + np.exp(table.score / TEMPERATURE)), rtol=1e-7)
+    np.testing.assert_allclose(table.gate.sum(1), 1.0, rtol=1e-6)
+
+    export = (tmp_path / "a" / "eval.asvspoof.txt").read_text().splitlines()
+    assert [line.split() for line in export] == [[u, f"{s:.9g}"] for u, s in zip(table.utt_id, table.score)]
+    rejects = list(csv.DictReader(open(tmp_path / "a" / "eval.rejects.csv")))
+    assert sorted(r["utt_id"] for r in rejects) == ["x_empty", "x_short", "x_silent"]
+
+
+def test_real_asnet_checkpoint_scores_each_clip_as_alone(shard, tmp_path, params_file):
+    from asnet.models import build_model
+    from asnet.train.checkpoint import save_checkpoint
+    from asnet.utils import load_params
+
+    model_params = load_params(Path(__file__).parents[2] / "params.yaml")["model"]
+    torch.manual_seed(0)
+    save_checkpoint(tmp_path / "ckpt", build_model(model_params), {"model": model_params, "stage": "base", "temperature": 1.3})
+    out = tmp_path / "eval.tsv"
+    argv = ["score", "--checkpoint", str(tmp_path / "ckpt"), "--shards", str(shard), "--out", str(out), "--params", str(params_file), "--device", "cpu"]
+    assert cli_main(argv) == 0
+    table = read_scores(out)
+    assert set(f"u{i:02d}" for i in range(8)) <= set(table.utt_id)
+
+    model, _ = asnet.train.checkpoint.load_checkpoint(tmp_path / "ckpt")
+    waves = WaveShards(shard)
+    with torch.inference_mode():
+        alone = [model(torch.from_numpy(waves.by_id(u))[None]).score.item() for u in table.utt_id[:4]]
+    np.testing.assert_allclose(table.score[:4], alone, rtol=1e-5, atol=1e-6)
