@@ -39,7 +39,7 @@ class Stage:
 
     name: str                      # DVC stage name; Snakemake rule name is `rule_name`
     cmd: str
-    module: str                    # the asnet module the command runs (its imports are code deps)
+    modules: tuple[str, ...]       # asnet modules the command runs (they and their imports are code deps)
     deps: tuple[str, ...] = ()     # data inputs (outputs of other stages or raw files)
     outs: tuple[str, ...] = ()     # cached outputs
     params: tuple[str, ...] = ()   # dotted keys or whole sections of params.yaml
@@ -118,32 +118,142 @@ def param_value(params: dict, dotted: str):
 
 
 def stages(params: dict) -> list[Stage]:
-    """The whole DAG for the given params (families expand from params lists)."""
-    out: list[Stage] = [
+    """The whole DAG for the given params (families expand from params entries)."""
+    test_sets = {"dev": f"{CACHE}/dev", "eval": f"{CACHE}/eval"} | shift_sets(params)
+    all_stages = [prepare_stage(), cache_stage(), *train_stages(), *shift_stages(params)]
+    all_stages += [score_stage(name, shards) for name, shards in test_sets.items()]
+    all_stages += [evaluate_stage(name) for name in test_sets]
+    return [with_code(s) for s in all_stages]
+
+
+def prepare_stage() -> Stage:
+    return Stage(
+        name=f"prepare_{CORPUS}",
+        cmd=f"asnet prepare {CORPUS} --out {PREPARED}",
+        modules=("asnet.data.prepare", f"asnet.data.{CORPUS}.build"),  # the adapter is imported by name
+        outs=(PREPARED,),
+        params=("base.sample_rate", f"prepare_{CORPUS}"),
+        runtime_min=30,
+    )
+
+
+def cache_stage() -> Stage:
+    return Stage(
+        name=f"cache_{CORPUS}",
+        cmd=f"asnet cache --manifest {PREPARED}/manifest.csv --out {CACHE}",
+        modules=("asnet.data.cache",),
+        deps=(PREPARED,),
+        outs=tuple(f"{CACHE}/{s}" for s in SPLITS),
+        params=("base.sample_rate", "cache", "features"),
+        runtime_min=30,
+    )
+
+
+def train_stages() -> list[Stage]:
+    """The curriculum: each stage warm-starts from the previous one's checkpoint (ARCHITECTURE §5).
+    A stage reads the loss weights of every stage up to itself (the objectives accumulate)."""
+    out = []
+    for i, stage in enumerate(CURRICULUM):
+        previous = f"{MODELS}/{CURRICULUM[i - 1]}" if i else None
+        params = ["base", "model", "train.common", *(f"train.{s}" for s in CURRICULUM[: i + 1]),
+                  "eval.batch_size", "eval.pad_fraction", "eval.target_coverage"]
+        if i >= CURRICULUM.index("energy"):
+            params.append("shift.pools.pseudo_outliers")
+        if i >= CURRICULUM.index("ood"):
+            params.append("shift.pools.train_shifts")
+        live = f"results/train/asnet/{stage}"
+        out.append(Stage(
+            name=f"train_{stage}",
+            cmd=f"asnet train --stage {stage} --cache {CACHE} --out {MODELS}/{stage}"
+            + (f" --init {previous}" if previous else ""),
+            modules=("asnet.train.cli",),
+            deps=(f"{CACHE}/train", f"{CACHE}/dev") + ((previous,) if previous else ()),
+            outs=(f"{MODELS}/{stage}",),
+            params=tuple(params),
+            metrics=(f"{live}/metrics.json",),
+            plots=(f"{live}/plots/metrics",),
+            gpu=True, mem_mb=32000, runtime_min=12 * 60, threads=8,
+        ))
+    return out
+
+
+def shift_sets(params: dict) -> dict[str, str]:
+    """Test-set name -> shard directory of every codec and vocoder shift set in params."""
+    return {f"{kind}_{name}": f"data/shift/{kind}/{name}"
+            for kind, section in (("codec", "codecs"), ("vocoder", "vocoders"))
+            for name in params["shift"][section]}
+
+
+def shift_stages(params: dict) -> list[Stage]:
+    """One stage per eval-time condition, over the eval split (bona fide and spoof alike), and the
+    CodecFake copy of the demo corpus's eval split."""
+    out = [
         Stage(
-            name=f"prepare_{CORPUS}",
-            cmd=f"asnet prepare {CORPUS} --out {PREPARED}",
-            module="asnet.data.prepare",
-            outs=(PREPARED,),
-            params=("base.sample_rate", f"prepare_{CORPUS}"),
-            threads=2,
-            runtime_min=30,
-        ),
-        Stage(
-            name=f"cache_{CORPUS}",
-            cmd=f"asnet cache --manifest {PREPARED}/manifest.csv --out {CACHE}",
-            module="asnet.data.cache",
-            deps=(PREPARED,),
-            outs=tuple(f"{CACHE}/{s}" for s in SPLITS),
-            params=("base.sample_rate", "cache", "features"),
-            runtime_min=30,
-        ),
+            name=f"shift_{kind}@{name}",
+            cmd=f"asnet shift {kind} --name {name} --shards {CACHE}/eval --out data/shift/{kind}/{name}",
+            modules=("asnet.shift.cli",),
+            deps=(f"{CACHE}/eval",),
+            outs=(f"data/shift/{kind}/{name}",),
+            params=("shift.seed", f"shift.{section}.{name}"),
+            gpu=False, threads=1,
+        )
+        for kind, section in (("codec", "codecs"), ("vocoder", "vocoders"))
+        for name in params["shift"][section]
     ]
-    return [with_code(s) for s in out]
+    out.append(Stage(
+        name=f"codecfake_{CORPUS}",
+        cmd=f"asnet shift codecfake --manifest {PREPARED}/manifest.csv --splits eval --out data/shift/codecfake/{CORPUS}",
+        modules=("asnet.shift.cli",),
+        deps=(PREPARED,),
+        outs=(f"data/shift/codecfake/{CORPUS}",),
+        params=("shift.seed", "shift.workers", "shift.codecfake"),
+    ))
+    return out
+
+
+def scores_of(stage: str, test_set: str, suffix: str = ".tsv") -> str:
+    return f"results/scores/asnet/{stage}/{test_set}{suffix}"
+
+
+def score_stage(test_set: str, shards: str) -> Stage:
+    """Scores one test set with all five curriculum checkpoints (one process, one model load each)."""
+    checkpoints = [f"{MODELS}/{s}" for s in CURRICULUM]
+    outs = [scores_of(s, test_set, suffix) for s in CURRICULUM for suffix in (".tsv", ".asvspoof.txt", ".rejects.csv")]
+    return Stage(
+        name=f"score@{test_set}",
+        cmd=f"asnet score --shards {shards} --checkpoint {' '.join(checkpoints)} "
+        f"--out {' '.join(scores_of(s, test_set) for s in CURRICULUM)}",
+        modules=("asnet.eval.score",),
+        deps=(shards, *checkpoints),
+        outs=tuple(outs),
+        params=("eval.batch_size", "eval.pad_fraction"),
+        gpu=True, mem_mb=16000, runtime_min=60,
+    )
+
+
+def evaluate_stage(test_set: str) -> Stage:
+    """Metrics of one test set for each checkpoint; a shift set also gets the energy OOD-AUROC
+    against the clean eval scores of the same checkpoint."""
+    scores = [scores_of(s, test_set) for s in CURRICULUM]
+    checkpoints = [f"{MODELS}/{s}" for s in CURRICULUM]
+    metrics = [f"results/metrics/asnet/{s}/{test_set}.json" for s in CURRICULUM]
+    clean = [scores_of(s, "eval") for s in CURRICULUM] if test_set not in ("dev", "eval") else []
+    cmd = f"asnet evaluate --scores {' '.join(scores)} --checkpoint {' '.join(checkpoints)} --out {' '.join(metrics)}"
+    if clean:
+        cmd += f" --in-distribution {' '.join(clean)}"
+    return Stage(
+        name=f"evaluate{'_shift' if clean else ''}@{test_set}",
+        cmd=cmd,
+        modules=("asnet.eval.evaluate",),
+        deps=(*scores, *checkpoints, *clean),
+        metrics=tuple(metrics),
+        params=("eval.ece_bins", "eval.bootstrap_resamples", "eval.bootstrap_seed", "eval.rc_points"),
+        mem_mb=4000, runtime_min=30, threads=1,
+    )
 
 
 def with_code(stage: Stage) -> Stage:
-    code = code_deps(stage.module) + ("asnet/cli.py",)
+    code = [f for module in ("asnet.cli", *stage.modules) for f in code_deps(module)]
     return Stage(**{**stage.__dict__, "code": tuple(sorted(set(code)))})
 
 
@@ -161,9 +271,50 @@ def dvc_stage(stage: Stage) -> dict:
     return entry
 
 
+def family_entry(members: dict[str, dict]) -> dict:
+    """A DVC `foreach` over sibling stages (names `family@key`): what all members share is written
+    once, each differing value is interpolated from its member's item (`${item.outs_0}`)."""
+    first = next(iter(members.values()))
+    items = {key: {} for key in members}
+    template: dict = {}
+    for field_name, value in first.items():
+        column = {key: entry[field_name] for key, entry in members.items()}
+        if isinstance(value, str):
+            template[field_name] = value if len(set(column.values())) == 1 else f"${{item.{field_name}}}"
+            if template[field_name] != value:
+                for key, v in column.items():
+                    items[key][field_name] = v
+            continue
+        if len({len(v) for v in column.values()}) != 1:
+            raise ValueError(f"members of a family differ in the number of {field_name}: {sorted(members)}")
+        template[field_name] = []
+        for i, element in enumerate(value):
+            path = next(iter(element)) if isinstance(element, dict) else element
+            paths = {key: next(iter(v[i])) if isinstance(v[i], dict) else v[i] for key, v in column.items()}
+            if len(set(paths.values())) > 1:
+                name = f"{field_name}_{i}"
+                for key, member_path in paths.items():
+                    items[key][name] = member_path
+                path = f"${{item.{name}}}"
+            template[field_name].append({path: element[next(iter(element))]} if isinstance(element, dict) else path)
+    return {"foreach": items, "do": template}
+
+
 def render(params: dict) -> str:
-    document = {"stages": {s.name: dvc_stage(s) for s in stages(params)}}
-    return HEADER + yaml.safe_dump(document, sort_keys=False, width=120)
+    entries: dict[str, dict] = {}
+    families: dict[str, dict[str, dict]] = {}
+    for stage in stages(params):
+        family, _, key = stage.name.partition("@")
+        if key:
+            if family not in families:
+                families[family] = {}
+                entries[family] = {}  # keeps the family where its first member stands
+            families[family][key] = dvc_stage(stage)
+        else:
+            entries[stage.name] = dvc_stage(stage)
+    for family, members in families.items():
+        entries[family] = family_entry(members)
+    return HEADER + yaml.safe_dump({"stages": entries}, sort_keys=False, width=120)
 
 
 def check_all_outputs_unique(all_stages: list[Stage]) -> None:

@@ -50,12 +50,16 @@ def test_every_param_is_tracked_and_read(key):
     readers = [s for s in STAGES if any(key == p or key.startswith(p + ".") for p in s.params)]
     assert readers, f"no stage tracks {key}"
     # `key` is read when its name occurs in the code of a stage that tracks it (family entries
-    # such as shift.codecs.<name>.<field> are read through their parent, so look at the field).
+    # such as shift.codecs.<name>.<field> are read through their parent, so look at the field),
+    # or when that code builds the name from a prefix and a listed suffix: f"weight_{name}", "ce".
     name = key.rsplit(".", 1)[-1]
-    sources = {f for s in readers for f in s.code}
-    assert any(re.search(rf"\b{re.escape(name)}\b", (ROOT / f).read_text()) for f in sources), (
-        f"{key} is tracked by {[s.name for s in readers]} but no code of theirs mentions {name!r}"
+    code = "\n".join((ROOT / f).read_text() for f in {f for s in readers for f in s.code})
+    spelled = re.search(rf"\b{re.escape(name)}\b", code)
+    built = any(
+        f'f"{name[:i + 1]}{{' in code and re.search(rf"[\"']{re.escape(name[i + 1:])}[\"']", code)
+        for i in range(len(name)) if name[i] == "_"
     )
+    assert spelled or built, f"{key} is tracked by {[s.name for s in readers]} but no code of theirs reads {name!r}"
 
 
 def test_code_deps_follow_imports():

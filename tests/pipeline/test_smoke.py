@@ -1,0 +1,145 @@
+"""End-to-end: the whole DAG on the smoke corpus, through DVC and through Snakemake (`make smoke`).
+
+Runs in scratch copies under .smoke/ (kept for inspection): `.smoke/dvc` and `.smoke/snakemake`,
+each a copy of the working tree with params.yaml overlaid by tests/pipeline/smoke.yaml.
+"""
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from asnet import pipeline
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE = ROOT / ".smoke"
+OVERLAY = Path(__file__).with_name("smoke.yaml")
+OVERLAY_CHANGE = ("eval.bootstrap_resamples", 100)  # read by the evaluate stages only
+ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "ASNET_NO_PROGRESS": "1",
+       "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def deep_merge(base: dict, overlay: dict) -> dict:
+    merged = dict(base)
+    for key, value in overlay.items():
+        merged[key] = deep_merge(base[key], value) if isinstance(value, dict) else value
+    return merged
+
+
+def run(cmd: list[str], cwd: Path, timeout: int = 1500) -> str:
+    done = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"{' '.join(cmd)} failed in {cwd}:\n{output[-6000:]}"
+    return output
+
+
+def scratch_copy(dest: Path) -> dict:
+    """Copy the working tree (tracked + untracked, not ignored), overlay the smoke params, re-render."""
+    shutil.rmtree(dest, ignore_errors=True)
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        source, target = ROOT / rel, dest / rel
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the working tree
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+    params = deep_merge(pipeline.load_params(ROOT / "params.yaml"), yaml.safe_load(OVERLAY.read_text()))
+    (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    pipeline.main(["render", "--params", str(dest / "params.yaml"), "--dvc-yaml", str(dest / "dvc.yaml")])
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.name=smoke", "-c", "user.email=smoke@localhost", "commit", "-qm", "smoke"]):
+        run(cmd, dest)
+    return params
+
+
+def tree_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != ".gitignore") if path.is_dir() else [path]
+    for f in files:
+        digest.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def ran_stages(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", output))
+
+
+@pytest.fixture(scope="module")
+def dvc_run():
+    dest = SMOKE / "dvc"
+    params = scratch_copy(dest)
+    started = time.time()
+    output = run(["dvc", "repro"], dest)
+    print(f"smoke dvc repro: {time.time() - started:.1f} s")
+    return dest, params, output
+
+
+@pytest.fixture(scope="module")
+def snakemake_run(dvc_run):
+    dest = SMOKE / "snakemake"
+    scratch_copy(dest)
+    started = time.time()
+    run([sys.executable, "-m", "snakemake", "--cores", "2"], dest)
+    print(f"smoke snakemake: {time.time() - started:.1f} s")
+    return dest
+
+
+def test_dvc_repro_runs_every_stage(dvc_run):
+    dest, params, output = dvc_run
+    stages = pipeline.stages(params)
+    assert ran_stages(output) == {s.name for s in stages}
+    for stage in stages:
+        for out in stage.all_outputs:
+            assert (dest / out).exists(), f"{stage.name} did not write {out}"
+
+
+def test_snakemake_produces_the_same_outputs(dvc_run, snakemake_run):
+    dest, params, _ = dvc_run
+    for stage in pipeline.stages(params):
+        for out in stage.all_outputs:
+            assert tree_digest(snakemake_run / out) == tree_digest(dest / out), f"{out} differs"
+
+
+def test_second_repro_reruns_nothing(dvc_run, snakemake_run):
+    dest, _, _ = dvc_run
+    started = time.time()
+    output = run(["dvc", "repro"], dest)
+    assert ran_stages(output) == set(), output
+    print(f"no-op dvc repro: {time.time() - started:.2f} s")
+
+
+def downstream_of(stages: list, changed: set[str]) -> set[str]:
+    """Names of the changed stages and every stage that consumes their outputs, transitively."""
+    producers = {o: s.name for s in stages for o in s.all_outputs}
+    result = set(changed)
+    grew = True
+    while grew:
+        grew = False
+        for s in stages:
+            if s.name not in result and any(producers.get(d) in result for d in s.deps):
+                result.add(s.name)
+                grew = True
+    return result
+
+
+def test_changing_a_downstream_param_reruns_only_its_stages(dvc_run, snakemake_run):
+    dest, params, _ = dvc_run
+    key, value = OVERLAY_CHANGE
+    section, name = key.rsplit(".", 1)
+    edited = yaml.safe_load((dest / "params.yaml").read_text())
+    pipeline.param_value(edited, section)[name] = value
+    (dest / "params.yaml").write_text(yaml.safe_dump(edited, sort_keys=False))
+    stages = pipeline.stages(edited)
+    trackers = {s.name for s in stages if any(key == p or key.startswith(p + ".") for p in s.params)}
+    expected = downstream_of(stages, trackers)
+    assert expected != {s.name for s in stages}, "pick a param that leaves some stages alone"
+    assert ran_stages(run(["dvc", "repro"], dest)) == expected
