@@ -164,7 +164,7 @@ def train_stages() -> list[Stage]:
         live = f"results/train/asnet/{stage}"
         out.append(Stage(
             name=f"train_{stage}",
-            cmd=f"asnet train --stage {stage} --cache {CACHE} --out {MODELS}/{stage}"
+            cmd=f"asnet train --stage {stage} --cache {CACHE} --out {MODELS}/{stage} --live {live}"
             + (f" --init {previous}" if previous else ""),
             modules=("asnet.train.cli",),
             deps=(f"{CACHE}/train", f"{CACHE}/dev") + ((previous,) if previous else ()),
@@ -194,7 +194,7 @@ def shift_stages(params: dict) -> list[Stage]:
             modules=("asnet.shift.cli",),
             deps=(f"{CACHE}/eval",),
             outs=(f"data/shift/{kind}/{name}",),
-            params=("shift.seed", f"shift.{section}.{name}"),
+            params=("base.sample_rate", f"shift.{section}.{name}") + (("shift.seed",) if kind == "vocoder" else ()),
             gpu=False, threads=1,
         )
         for kind, section in (("codec", "codecs"), ("vocoder", "vocoders"))
@@ -206,7 +206,7 @@ def shift_stages(params: dict) -> list[Stage]:
         modules=("asnet.shift.cli",),
         deps=(PREPARED,),
         outs=(f"data/shift/codecfake/{CORPUS}",),
-        params=("shift.seed", "shift.workers", "shift.codecfake"),
+        params=("base.sample_rate", "shift.workers", "shift.codecfake"),
     ))
     return out
 

@@ -125,19 +125,24 @@ def abstention_block(table, kept: np.ndarray, threshold: float | None, config: d
 
 
 def ood_block(table, in_distribution: str, seen: set[str] | None) -> dict:
-    """Energy AUROC with this set as out-of-distribution (positive) and the clean set's bona fide +
-    seen-system clips as in-distribution (all of its clips when the seen systems are unknown)."""
+    """Energy AUROC, out-of-distribution positive. In-distribution: the clean set's bona fide +
+    seen-system clips (all of its clips when the seen systems are unknown). Out: the clips of
+    generators the clean set does not contain when this set brings new ones (a vocoder set adds
+    copy-syntheses beside untouched bona fide clips), else every clip (a channel shift changes all)."""
     from asnet.eval.metrics import ood_auroc
     from asnet.eval.scorefile import BONAFIDE, read_scores
 
     clean = read_scores(in_distribution)
+    new_systems = sorted(set(table.system) - set(clean.system))
+    shifted = table.subset(np.isin(table.system, new_systems)) if new_systems else table
     if seen is not None:
         clean = clean.subset(np.isin(clean.system, sorted(seen | {BONAFIDE})))
     return {
         "in_distribution": in_distribution,
+        "out_systems": new_systems or "all",
         "n_in": len(clean),
-        "n_out": len(table),
-        "energy_auroc": ood_auroc(clean.energy, table.energy),
+        "n_out": len(shifted),
+        "energy_auroc": ood_auroc(clean.energy, shifted.energy),
     }
 
 

@@ -106,6 +106,19 @@ def test_ood_auroc_uses_clean_seen_clips_as_in_distribution(setup):
     assert ood["energy_auroc"] == pytest.approx(ood_auroc(in_energy, synthetic_table(1, 1.5).energy), abs=1e-6)
 
 
+def test_a_set_with_new_generators_is_out_of_distribution_by_those_generators(setup):
+    """A vocoder set keeps the clean bona fide clips beside its copy-syntheses: only the latter are OOD."""
+    tmp_path, checkpoint, params, table = setup
+    vocoded = synthetic_table(2, energy_shift=1.5)
+    vocoded.system[vocoded.system == "C"] = "vocoder_x"
+    write_scores(tmp_path / "vocoder.tsv", vocoded)
+    assert run(tmp_path, checkpoint, params, scores="vocoder.tsv", extra=["--in-distribution", str(tmp_path / "eval.tsv")]) == 0
+    ood = json.loads((tmp_path / "m.json").read_text())["ood"]
+    in_energy = table.energy[table.system != "C"]
+    assert ood["out_systems"] == ["vocoder_x"] and ood["n_out"] == 20
+    assert ood["energy_auroc"] == pytest.approx(ood_auroc(in_energy, vocoded.energy[vocoded.system == "vocoder_x"]), abs=1e-6)
+
+
 def test_cross_corpus_on_a_training_corpus_is_refused(setup, capsys):
     tmp_path, checkpoint, params, _ = setup
     assert run(tmp_path, checkpoint, params, extra=["--corpus", "demo", "--cross-corpus"]) == 2

@@ -1,0 +1,243 @@
+"""Training-time transforms: pseudo-outliers (energy stage) and the train shift pool (ood stage).
+
+Convention for every transform: `transform(wave, rng) -> wave`, where `wave` is a float32 numpy
+array [N] at 16 kHz in [-1, 1] and `rng` a `numpy.random.Generator`; the result is float32 [N]
+(same length, aligned, in [-1, 1]). All randomness comes from `rng`, so a seeded trainer is
+deterministic. Each transform also lists its `conditions()` (asnet.shift.conditions), which the
+tests use to prove that neither pool shares a condition with any evaluation shift set.
+
+Both pools are defined in params.yaml (`shift.pools.pseudo_outliers`, `shift.pools.train_shifts`):
+name -> {family: <one of FAMILIES>, <settings>}. Build them with `pseudo_outliers(params)` and
+`train_shifts(params)`, which return {name: transform}.
+
+- pseudo-outliers (ARCHITECTURE §5, energy stage) are audio the detector should call unfamiliar:
+  speech drowned in white/coloured noise, heavily low- or high-passed speech, time-reversed or
+  segment-shuffled speech. Level is kept at the input RMS so loudness is not the cue.
+- train shifts (ood stage) are mild channel changes the prediction should be invariant to: a
+  codec at a bitrate that no evaluation set uses, a mild band-limit, resampling through
+  11.025 kHz, a synthetic room impulse response, gain + shelving EQ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+
+from asnet.shift import dsp
+from asnet.shift.codecs import Channel
+from asnet.shift.conditions import PROJECT_RATE as SAMPLE_RATE
+from asnet.shift.conditions import Condition, band_condition
+
+NOISE_EXPONENTS = {"white": 0.0, "pink": 1.0, "brown": 2.0}  # noise power spectrum ∝ 1 / f**exponent
+NOISE_FLOOR_HZ = 50.0  # coloured noise is flat below this
+
+
+class Transform(Protocol):
+    def __call__(self, wave: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...
+
+    def conditions(self) -> frozenset[Condition]: ...
+
+
+def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
+    return float(rng.uniform(bounds[0], bounds[1]))
+
+
+# ---------------------------------------------------------------- pseudo-outlier families
+@dataclass(frozen=True)
+class Noise:
+    """Speech plus coloured noise at an SNR drawn from `snr_db`, returned at the input RMS."""
+
+    color: str                      # white | pink | brown
+    snr_db: tuple[float, float]
+
+    def __call__(self, wave, rng):
+        noise = coloured_noise(len(wave), NOISE_EXPONENTS[self.color], rng)
+        snr = _uniform(rng, self.snr_db)
+        noise *= dsp.rms(wave) / max(dsp.rms(noise), 1e-12) * 10 ** (-snr / 20)
+        return dsp.match_rms(wave + noise, dsp.rms(wave))
+
+    def conditions(self):
+        return frozenset({("noise", self.color)})
+
+
+def coloured_noise(n: int, exponent: float, rng: np.random.Generator) -> np.ndarray:
+    """Gaussian noise whose power spectrum falls as 1 / f**exponent above NOISE_FLOOR_HZ and is
+    flat below it (so brown noise is audible rumble, not sub-sonic drift); DC removed."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.maximum(np.fft.rfftfreq(n, 1 / SAMPLE_RATE), NOISE_FLOOR_HZ)
+    spectrum /= freqs ** (exponent / 2)
+    spectrum[0] = 0
+    return np.fft.irfft(spectrum, n).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A heavy band-limit (e.g. (0, 400): low-pass; (4000, 8000): high-pass), level restored."""
+
+    band: tuple[float, float]
+    order: int = 6
+
+    def __call__(self, wave, rng):
+        return dsp.match_rms(dsp.bandlimit(wave, SAMPLE_RATE, *self.band, order=self.order), dsp.rms(wave))
+
+    def conditions(self):
+        return frozenset({band_condition(*self.band)})
+
+
+@dataclass(frozen=True)
+class Reverse:
+    """Time-reversed speech: the long-term spectrum is intact, the temporal structure is not."""
+
+    def __call__(self, wave, rng):
+        return np.ascontiguousarray(wave[::-1], dtype=np.float32)
+
+    def conditions(self):
+        return frozenset({("reverse",)})
+
+
+@dataclass(frozen=True)
+class Shuffle:
+    """Speech cut into segments of a length drawn from `segment_ms`, put back in random order."""
+
+    segment_ms: tuple[float, float]
+
+    def __call__(self, wave, rng):
+        segment = max(1, int(_uniform(rng, self.segment_ms) * SAMPLE_RATE / 1000))
+        pieces = [wave[i : i + segment] for i in range(0, len(wave), segment)]
+        return np.concatenate([pieces[i] for i in rng.permutation(len(pieces))]).astype(np.float32)
+
+    def conditions(self):
+        return frozenset({("shuffle",)})
+
+
+# ---------------------------------------------------------------- train-shift families
+@dataclass(frozen=True)
+class ChannelShift:
+    """A fixed channel (codec round trip, band-limit, resampling): see asnet.shift.codecs."""
+
+    channel: Channel
+
+    def __call__(self, wave, rng):
+        return np.clip(self.channel(wave, SAMPLE_RATE), -1.0, 1.0)
+
+    def conditions(self):
+        return self.channel.conditions()
+
+
+@dataclass(frozen=True)
+class Reverb:
+    """Convolution with a synthetic room impulse response: a direct path at t = 0 (so the output
+    stays aligned) plus an exponentially decaying noise tail with RT60 drawn from `rt60_s` and a
+    direct-to-reverberant ratio drawn from `drr_db`; returned at the input RMS."""
+
+    rt60_s: tuple[float, float]
+    drr_db: tuple[float, float]
+    predelay_ms: float = 2.5        # gap between the direct path and the first reflections
+
+    def __call__(self, wave, rng):
+        from scipy.signal import fftconvolve
+
+        rt60 = _uniform(rng, self.rt60_s)
+        start = int(self.predelay_ms * SAMPLE_RATE / 1000)
+        t = np.arange(int(rt60 * SAMPLE_RATE)) / SAMPLE_RATE
+        tail = rng.standard_normal(len(t)) * np.exp(-3 * np.log(10) * t / rt60)  # -60 dB at rt60
+        tail *= 10 ** (-_uniform(rng, self.drr_db) / 20) / max(np.sqrt(np.sum(tail**2)), 1e-12)
+        response = np.zeros(start + len(tail))
+        response[0] = 1.0
+        response[start:] += tail
+        return dsp.match_rms(fftconvolve(wave, response)[: len(wave)], dsp.rms(wave))
+
+    def conditions(self):
+        return frozenset({("reverb",)})
+
+
+@dataclass(frozen=True)
+class GainEQ:
+    """A gain drawn from `gain_db` and low/high shelving filters (RBJ biquads at `low_hz`,
+    `high_hz`) with gains drawn from `shelf_db`: a different microphone / playback chain."""
+
+    gain_db: tuple[float, float]
+    shelf_db: tuple[float, float]
+    low_hz: float = 250.0
+    high_hz: float = 4000.0
+
+    def __call__(self, wave, rng):
+        from scipy.signal import lfilter
+
+        out = wave.astype(np.float64)
+        for kind, corner in (("low", self.low_hz), ("high", self.high_hz)):
+            b, a = shelf_coefficients(kind, corner, _uniform(rng, self.shelf_db), SAMPLE_RATE)
+            out = lfilter(b, a, out)
+        gain = 10 ** (_uniform(rng, self.gain_db) / 20)
+        return dsp.match_rms(out, dsp.rms(wave) * gain)
+
+    def conditions(self):
+        return frozenset({("gain_eq",)})
+
+
+def shelf_coefficients(kind: str, corner_hz: float, gain_db: float, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """RBJ Audio-EQ-Cookbook shelving biquad (shelf slope 1), normalised so a[0] == 1."""
+    amplitude = 10 ** (gain_db / 40)
+    w0 = 2 * np.pi * corner_hz / sample_rate
+    alpha = np.sin(w0) / 2 * np.sqrt(2)
+    cos, root = np.cos(w0), 2 * np.sqrt(amplitude) * alpha
+    sign = 1 if kind == "low" else -1
+    b = amplitude * np.array([
+        (amplitude + 1) - sign * (amplitude - 1) * cos + root,
+        2 * sign * ((amplitude - 1) - sign * (amplitude + 1) * cos),
+        (amplitude + 1) - sign * (amplitude - 1) * cos - root,
+    ])
+    a = np.array([
+        (amplitude + 1) + sign * (amplitude - 1) * cos + root,
+        -2 * sign * ((amplitude - 1) + sign * (amplitude + 1) * cos),
+        (amplitude + 1) + sign * (amplitude - 1) * cos - root,
+    ])
+    return b / a[0], a / a[0]
+
+
+# ---------------------------------------------------------------- building pools from params
+FAMILIES: dict[str, Callable[..., Transform]] = {
+    "noise": Noise,
+    "filter": Filter,
+    "reverse": Reverse,
+    "shuffle": Shuffle,
+    "channel": lambda **settings: ChannelShift(Channel.from_params(settings)),
+    "reverb": Reverb,
+    "gain_eq": GainEQ,
+}
+
+
+def make_transform(spec: dict) -> Transform:
+    """{family: name, **settings} -> transform (lists become tuples so transforms are hashable)."""
+    settings = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items() if k != "family"}
+    if spec["family"] not in FAMILIES:
+        raise ValueError(f"unknown transform family {spec['family']!r} (one of {sorted(FAMILIES)})")
+    return FAMILIES[spec["family"]](**settings)
+
+
+def build_pool(entries: dict[str, dict]) -> dict[str, Transform]:
+    return {name: make_transform(spec) for name, spec in entries.items()}
+
+
+def pseudo_outliers(params: dict) -> dict[str, Transform]:
+    """The energy stage's pseudo-outlier transforms (params: the whole params.yaml dict)."""
+    return build_pool(params["shift"]["pools"]["pseudo_outliers"])
+
+
+def train_shifts(params: dict) -> dict[str, Transform]:
+    """The ood stage's training shift pool (params: the whole params.yaml dict)."""
+    return build_pool(params["shift"]["pools"]["train_shifts"])
+
+
+def pool_conditions(pool: dict[str, Transform]) -> frozenset[Condition]:
+    return frozenset().union(*(t.conditions() for t in pool.values()))
+
+
+def eval_conditions(params: dict) -> frozenset[Condition]:
+    """Every condition of the evaluation shift sets (codec sets and vocoder sets) in params."""
+    from asnet.shift.vocoders import vocoder_conditions
+
+    shift = params["shift"]
+    channels = frozenset().union(*(Channel.from_params(s).conditions() for s in shift["codecs"].values()))
+    return channels | vocoder_conditions(shift["vocoders"])

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asnet.data.shards import ClipInfo, save_array, to_int16, write_index
+from asnet.utils import load_params
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEECH_DIR = Path("/usr/share/pocketsphinx/test/data")  # Debian pocketsphinx-testdata (make setup)
+SPEECH_FILES = ["cards/001.wav", "cards/003.wav", "librivox/sense_and_sensibility_01_austen_64kb-0880.wav"]
+
+
+def synthetic_voice(seconds: float, f0: float, seed: int) -> np.ndarray:
+    """A voiced harmonic signal with a falling spectrum, vibrato and a breath-noise floor."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * 16000)) / 16000
+    phase = 2 * np.pi * np.cumsum(f0 * (1 + 0.03 * np.sin(2 * np.pi * 5 * t))) / 16000
+    wave = sum(np.sin(k * phase) / k for k in range(1, 40) if k * f0 < 7800)
+    wave = wave * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t)) + 0.02 * rng.standard_normal(len(t))
+    return (0.1 * wave / np.sqrt(np.mean(wave**2))).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def speech() -> list[np.ndarray]:
+    """Three short 16 kHz speech clips (real recordings when installed, else synthetic voices)."""
+    from asnet.data.audio import load_audio
+
+    if all((SPEECH_DIR / f).exists() for f in SPEECH_FILES):
+        return [load_audio(SPEECH_DIR / f)[:24000] for f in SPEECH_FILES]
+    return [synthetic_voice(1.5, f0, seed) for seed, f0 in enumerate((110.0, 140.0, 210.0))]
+
+
+@pytest.fixture(scope="session")
+def params() -> dict:
+    return load_params(ROOT / "params.yaml")
+
+
+def write_shards(directory: Path, clips: list[tuple[str, str, str, np.ndarray]]) -> Path:
+    """A waveform shard dir from (utt_id, label, system, wave) tuples."""
+    directory.mkdir(parents=True, exist_ok=True)
+    waves, index, offset = [], [], 0
+    for utt_id, label, system, wave in clips:
+        waves.append(to_int16(wave))
+        index.append(ClipInfo(utt_id, offset, len(wave), label, system, "spk1"))
+        offset += len(wave)
+    save_array(directory / "wave.npy", np.concatenate(waves))
+    write_index(directory / "index.csv", index)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def make_shards():
+    return write_shards
