@@ -110,7 +110,7 @@ def test_a_set_with_new_generators_is_out_of_distribution_by_those_generators(se
     """A vocoder set keeps the clean bona fide clips beside its copy-syntheses: only the latter are OOD."""
     tmp_path, checkpoint, params, table = setup
     vocoded = synthetic_table(2, energy_shift=1.5)
-    vocoded.system[vocoded.system == "C"] = "vocoder_x"
+    vocoded.system = np.where(vocoded.system == "C", "vocoder_x", vocoded.system)
     write_scores(tmp_path / "vocoder.tsv", vocoded)
     assert run(tmp_path, checkpoint, params, scores="vocoder.tsv", extra=["--in-distribution", str(tmp_path / "eval.tsv")]) == 0
     ood = json.loads((tmp_path / "m.json").read_text())["ood"]
