@@ -1,0 +1,169 @@
+"""ASNet (AudioShieldNet) as the paper describes it (ARCHITECTURE §4).
+
+    wave [B, N] --FrontEnd--> log-mel [B, T, 80] --SpectralEncoder--> z_spec [B, d]
+                          \\-> prosody [B, T, 5] --ProsodyEncoder---> z_pros [B, d]
+    each branch: auxiliary 2-class head -> branch logits, free energy E_b = -T logsumexp(logits_b / T)
+    gate  alpha = softmax(MLP([z_spec, z_pros]) - w_e [E_spec, E_pros]);  z = alpha_s z_spec + alpha_p z_pros
+    heads on z: detector logits (index 1 = bona fide), energy E(x), abstention logit, optional system logits
+    CMRA projections h_s(z_spec), h_p(z_pros) for the cross-modal alignment loss (asnet/losses/cmra.py)
+
+Conventions: score = logit_bona - logit_spoof (higher = bona fide); energies are higher for less
+familiar inputs; `gate_energy_weight` (w_e) is a plain float attribute, settable at any time
+(w_e = 0 is the "no energy in the gate" ablation).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from asnet.features.frontend import FrontEnd
+from asnet.models.layers import AttentivePooling, ResBlock2d, TemporalBlock, downsample_mask
+
+BONAFIDE = 1  # index of the bona fide logit
+
+
+def free_energy(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """E = -T logsumexp(logits / T) over the last dim (Liu et al., 2020): higher = less familiar."""
+    return -temperature * torch.logsumexp(logits.float() / temperature, dim=-1)
+
+
+@dataclass
+class ASNetOutput:
+    logits: torch.Tensor  # [B, 2] detector, index 1 = bona fide
+    score: torch.Tensor  # [B] logits[:, 1] - logits[:, 0]
+    energy: torch.Tensor  # [B] free energy of the detector logits
+    abstain: torch.Tensor  # [B] abstention logit (> 0: abstain)
+    gate: torch.Tensor  # [B, 2] (alpha_spec, alpha_pros), rows sum to 1
+    z: torch.Tensor  # [B, d] fused embedding
+    z_spec: torch.Tensor  # [B, d]
+    z_pros: torch.Tensor  # [B, d]
+    proj_spec: torch.Tensor  # [B, p] CMRA projection of z_spec
+    proj_pros: torch.Tensor  # [B, p] CMRA projection of z_pros
+    branch_logits: tuple[torch.Tensor, torch.Tensor]  # (spectral [B, 2], prosodic [B, 2])
+    branch_energy: torch.Tensor  # [B, 2] (E_spec, E_pros)
+    system_logits: torch.Tensor | None  # [B, n_systems], None when the attribution head is off
+
+
+# Spectral encoder strides (freq, time) of the stem and each residual block: 80 mel bands -> 5,
+# T frames -> T / 8 tokens (80 ms). Early downsampling keeps the whole model within its CPU budget.
+SPECTRAL_STRIDES = ((2, 2), (2, 2), (2, 2), (2, 1))
+PROSODY_STRIDE = 2  # prosody moves slowly: 20 ms steps after the stem double the TCN's reach
+
+
+class SpectralEncoder(nn.Module):
+    """log-mel [B, T, M] -> z_spec [B, d]: a 2-D residual stack, bands folded into channels,
+    a 1x1 projection to d channels, attentive statistics pooling over time, a linear layer."""
+
+    def __init__(self, n_mels: int, channels: list[int], embed_dim: int, attention_dim: int):
+        super().__init__()
+        if len(channels) != len(SPECTRAL_STRIDES):
+            raise ValueError(f"spectral_channels needs {len(SPECTRAL_STRIDES)} widths (stem + blocks), got {channels}")
+        stem_stride, *block_strides = SPECTRAL_STRIDES
+        self.stem = nn.Sequential(nn.Conv2d(1, channels[0], 3, stem_stride, 1, bias=False),
+                                  nn.BatchNorm2d(channels[0]), nn.ReLU(inplace=True))
+        self.blocks = nn.Sequential(*[ResBlock2d(c_in, c_out, stride) for c_in, c_out, stride
+                                      in zip(channels[:-1], channels[1:], block_strides)])
+        bands = n_mels
+        for freq_stride, _ in SPECTRAL_STRIDES:
+            bands = (bands - 1) // freq_stride + 1
+        self.time_stride = math.prod(time_stride for _, time_stride in SPECTRAL_STRIDES)
+        self.project = nn.Sequential(nn.Conv1d(channels[-1] * bands, embed_dim, 1, bias=False),
+                                     nn.BatchNorm1d(embed_dim), nn.ReLU(inplace=True))
+        self.pool = AttentivePooling(embed_dim, attention_dim)
+        self.out = nn.Linear(2 * embed_dim, embed_dim)
+
+    def forward(self, logmel: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        x = self.blocks(self.stem(logmel.transpose(1, 2).unsqueeze(1)))  # [B, C, F', T']
+        x = self.project(x.flatten(1, 2))  # [B, d, T']
+        return self.out(self.pool(x, downsample_mask(mask, self.time_stride)))
+
+
+class ProsodyEncoder(nn.Module):
+    """prosody [B, T, P] -> z_pros [B, d]: input BatchNorm (the channels keep their own units),
+    a kernel-5 strided stem, dilated temporal blocks (a TCN), attentive statistics pooling, a linear layer."""
+
+    def __init__(self, n_prosody: int, channels: int, dilations: list[int], embed_dim: int, attention_dim: int):
+        super().__init__()
+        self.stem = nn.Sequential(nn.BatchNorm1d(n_prosody), nn.Conv1d(n_prosody, channels, 5, PROSODY_STRIDE, 2, bias=False),
+                                  nn.BatchNorm1d(channels), nn.ReLU(inplace=True))
+        self.blocks = nn.Sequential(*[TemporalBlock(channels, d) for d in dilations])
+        self.pool = AttentivePooling(channels, attention_dim)
+        self.out = nn.Linear(2 * channels, embed_dim)
+
+    def forward(self, prosody: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        x = self.blocks(self.stem(prosody.transpose(1, 2)))
+        return self.out(self.pool(x, downsample_mask(mask, PROSODY_STRIDE)))
+
+
+class EnergyGate(nn.Module):
+    """alpha = softmax(MLP([z_spec, z_pros]) - w_e [E_spec, E_pros]): a lower branch energy (a more
+    familiar input for that branch) moves weight toward the branch."""
+
+    def __init__(self, embed_dim: int, hidden: int):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(2 * embed_dim, hidden), nn.GELU(), nn.Linear(hidden, 2))
+
+    def forward(self, z_spec, z_pros, branch_energy, energy_weight: float) -> torch.Tensor:
+        preference = self.mlp(torch.cat([z_spec, z_pros], dim=-1)).float()
+        return torch.softmax(preference - energy_weight * branch_energy, dim=-1)
+
+
+def mlp_head(in_dim: int, hidden: int, out_dim: int, dropout: float = 0.0) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, out_dim))
+
+
+class ASNet(nn.Module):
+    def __init__(self, params: dict):
+        super().__init__()
+        d = params["embed_dim"]
+        self.frontend = FrontEnd(params["features"])
+        self.spectral = SpectralEncoder(self.frontend.n_mels, params["spectral_channels"], d, params["attention_dim"])
+        self.prosodic = ProsodyEncoder(self.frontend.n_prosody, params["prosody_channels"],
+                                       params["prosody_dilations"], d, params["attention_dim"])
+        self.spectral_head = nn.Linear(d, 2)
+        self.prosodic_head = nn.Linear(d, 2)
+        self.gate = EnergyGate(d, params["gate_hidden"])
+        self.detector = mlp_head(d, params["head_hidden"], 2, params["dropout"])
+        # The abstention head also sees the detector's energy: how unfamiliar the input looks is
+        # the first sign of an error it should predict.
+        self.abstainer = mlp_head(d + 1, params["head_hidden"], 1)
+        self.system_head = nn.Linear(d, params["system_classes"]) if params["system_classes"] > 0 else None
+        self.project_spec = mlp_head(d, d, params["proj_dim"])
+        self.project_pros = mlp_head(d, d, params["proj_dim"])
+        self.energy_temperature = params["energy_temperature"]
+        self.gate_energy_weight = float(params["gate_energy_weight"])
+
+    def forward(self, wave: torch.Tensor, lengths: torch.Tensor | None = None) -> ASNetOutput:
+        """wave [B, N] in [-1, 1]; lengths [B] = valid samples per row of a zero-padded batch (None = all)."""
+        logmel, prosody = self.frontend(wave, lengths)
+        return self.forward_features(logmel, prosody, self.frontend.frame_mask(lengths, wave.shape[-1]))
+
+    def forward_features(self, logmel: torch.Tensor, prosody: torch.Tensor,
+                         mask: torch.Tensor | None = None) -> ASNetOutput:
+        """The network after the front-end (e.g. on cached features); mask [B, T] marks real frames."""
+        z_spec = self.spectral(logmel, mask)
+        z_pros = self.prosodic(prosody, mask)
+        branch_logits = (self.spectral_head(z_spec).float(), self.prosodic_head(z_pros).float())
+        branch_energy = torch.stack([free_energy(b, self.energy_temperature) for b in branch_logits], dim=-1)
+        gate = self.gate(z_spec, z_pros, branch_energy, self.gate_energy_weight)
+        z = gate[:, :1] * z_spec.float() + gate[:, 1:] * z_pros.float()
+        logits = self.detector(z).float()
+        energy = free_energy(logits, self.energy_temperature)
+        return ASNetOutput(
+            logits=logits,
+            score=logits[:, BONAFIDE] - logits[:, 1 - BONAFIDE],
+            energy=energy,
+            abstain=self.abstainer(torch.cat([z, energy[:, None]], dim=-1)).float().squeeze(-1),
+            gate=gate,
+            z=z,
+            z_spec=z_spec,
+            z_pros=z_pros,
+            proj_spec=self.project_spec(z_spec),
+            proj_pros=self.project_pros(z_pros),
+            branch_logits=branch_logits,
+            branch_energy=branch_energy,
+            system_logits=None if self.system_head is None else self.system_head(z).float(),
+        )

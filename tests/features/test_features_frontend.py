@@ -1,0 +1,81 @@
+import pytest
+import torch
+
+from asnet.features.frontend import FrontEnd
+from asnet.features.prosody import PROSODY_CHANNELS
+
+
+@pytest.fixture(scope="module")
+def frontend(features_params):
+    return FrontEnd(features_params)
+
+
+def speechlike(n: int, seed: int, f0: float = 140.0) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    t = torch.arange(n) / 16000
+    voice = sum(torch.sin(2 * torch.pi * f0 * k * t) / k for k in range(1, 8)) * torch.sin(2 * torch.pi * 3 * t).clamp_min(0)
+    return 0.1 * voice + 0.005 * torch.randn(n, generator=generator)
+
+
+def test_shapes_dtypes_and_frame_count(frontend, features_params):
+    wave = torch.stack([speechlike(8000, 0), speechlike(8000, 1)])
+    logmel, prosody = frontend(wave)
+    frames = 1 + 8000 // features_params["hop_length"]
+    assert logmel.shape == (2, frames, features_params["n_mels"]) and logmel.dtype == torch.float32
+    assert prosody.shape == (2, frames, len(PROSODY_CHANNELS)) and prosody.dtype == torch.float32
+    assert frontend.n_frames(8000) == frames
+
+
+def test_normalisation_is_per_utterance_and_removes_gain(frontend):
+    wave = speechlike(8000, 0)
+    logmel, prosody = frontend(torch.stack([wave, 0.25 * wave]))
+    assert torch.allclose(logmel[0].mean(), torch.tensor(0.0), atol=1e-5)
+    assert torch.allclose(logmel[0].std(unbiased=False), torch.tensor(1.0), atol=1e-4)
+    # a 12 dB quieter copy: same normalised log-mel and log-RMS (up to the floors), same F0
+    assert (logmel[0] - logmel[1]).abs().mean() < 0.05  # raw log-mel: log 16 = 2.8 apart
+    assert torch.allclose(prosody[0, :, [0, 2]], prosody[1, :, [0, 2]], atol=0.05)
+
+
+def test_silence_and_very_short_clips_give_finite_features(frontend):
+    for wave in (torch.zeros(1, 4000), torch.full((1, 4000), 1e-9), speechlike(50, 0)[None]):
+        logmel, prosody = frontend(wave)
+        assert torch.isfinite(logmel).all() and torch.isfinite(prosody).all()
+
+
+def test_a_padded_clip_equals_the_clip_alone(frontend):
+    short, long = speechlike(5000, 0), speechlike(9000, 1, f0=210.0)
+    batch = torch.zeros(2, 9000)
+    batch[0, :5000], batch[1] = short, long
+    logmel, prosody = frontend(batch, lengths=torch.tensor([5000, 9000]))
+    alone_logmel, alone_prosody = frontend(short[None])
+    frames = alone_logmel.shape[1]
+    assert torch.allclose(logmel[0, :frames], alone_logmel[0], atol=1e-5)
+    assert torch.allclose(prosody[0, :frames], alone_prosody[0], atol=1e-5)
+    assert (logmel[0, frames:] == 0).all() and (prosody[0, frames:] == 0).all()
+    assert torch.allclose(frontend(long[None])[0][0], logmel[1], atol=1e-5)
+
+
+def test_cpu_chunking_and_autocast_do_not_change_the_output(features_params):
+    wave = torch.stack([speechlike(4000, i) for i in range(3)])
+    whole = FrontEnd({**features_params, "cpu_chunk": 3})(wave)
+    chunked = FrontEnd({**features_params, "cpu_chunk": 1})(wave)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        autocast = FrontEnd(features_params)(wave)
+    for a, b, c in zip(whole, chunked, autocast):
+        assert torch.allclose(a, b, atol=1e-5) and c.dtype == torch.float32 and torch.allclose(a, c, atol=1e-5)
+
+
+@pytest.mark.parametrize("view", [0, 1], ids=["logmel", "prosody"])
+def test_each_view_passes_a_finite_nonzero_gradient_to_the_wave(frontend, view):
+    wave = speechlike(4000, 0)[None].requires_grad_(True)
+    features = frontend(wave)[view]
+    (features * torch.randn_like(features)).sum().backward()
+    assert torch.isfinite(wave.grad).all() and wave.grad.abs().sum() > 0
+
+
+def test_every_prosody_channel_has_a_gradient(frontend):
+    wave = speechlike(4000, 0)[None].requires_grad_(True)
+    for channel in range(len(PROSODY_CHANNELS)):
+        wave.grad = None
+        frontend(wave)[1][..., channel].pow(2).sum().backward()
+        assert torch.isfinite(wave.grad).all() and wave.grad.abs().sum() > 0, PROSODY_CHANNELS[channel]
