@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 

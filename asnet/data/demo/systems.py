@@ -1,0 +1,92 @@
+"""The spoof systems of the demo corpus: one `system` value each, grouped by kind.
+
+    system            kind     how
+    espeak_ng         tts      espeak-ng formant synthesis, the recording's language voice
+    flite_kal16       tts      flite kal16 diphone voice (US male)
+    flite_slt         tts      flite slt clustergen statistical parametric voice (US female)
+    festival_kal      tts      festival kal_diphone, residual-excited LPC diphones (US male)
+    festival_hts_slt  tts      festival cmu_us_slt_arctic_hts, HMM-based (HTS) synthesis (US female)
+    world             vocoder  WORLD copy-synthesis of the recording
+    griffin_lim       vocoder  Griffin-Lim phase reconstruction of the recording's STFT magnitude
+    lpc               vocoder  LPC-10 style pulse/noise-excited LPC resynthesis of the recording
+    world_vc          vc       WORLD voice conversion of the recording (F0 scaling + envelope warping)
+
+TTS systems speak the recording's text; the others transform its audio. TTS is paced like the
+recording: a first rendering at the engine's own speed gives its speech duration (after the same
+high-pass and trimming as in asnet.data.demo.condition), and the clip is rendered again with the
+engine's duration stretch set to recording / first rendering (within [MIN_STRETCH, MAX_STRETCH]).
+Volunteers read the ktuberling words slowly, so unpaced TTS would be ~35 % shorter than bona fide
+and duration alone would separate the classes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from asnet.data.audio import AudioError, validate_wave
+from asnet.data.demo import tts, vocoders
+from asnet.data.demo.condition import highpass, long_enough, trim_silence
+from asnet.data.demo.sources import Source
+
+SYSTEMS = {
+    "espeak_ng": "tts", "flite_kal16": "tts", "flite_slt": "tts", "festival_kal": "tts",
+    "festival_hts_slt": "tts", "world": "vocoder", "griffin_lim": "vocoder", "lpc": "vocoder",
+    "world_vc": "vc",
+}
+BATCHED = set(tts.FESTIVAL_VOICES)  # synthesised many at a time by festival_spoofs
+MIN_STRETCH, MAX_STRETCH = 0.5, 2.5  # pacing limits: beyond them the engines' prosody breaks down
+
+
+def speech_seconds(wave: np.ndarray, sample_rate: int, settings) -> float:
+    """Duration of `wave` once high-passed and trimmed as every clip will be; AudioError if unusable."""
+    filtered = validate_wave(highpass(long_enough(wave, sample_rate), sample_rate, settings.highpass_hz))
+    return len(trim_silence(filtered, sample_rate, settings.trim_top_db)) / sample_rate
+
+
+def pacing(target_seconds: float, rendered: tuple[np.ndarray, int], settings) -> float:
+    """The duration stretch that makes `rendered` last target_seconds."""
+    return float(np.clip(target_seconds / max(speech_seconds(*rendered, settings), 1e-3), MIN_STRETCH, MAX_STRETCH))
+
+
+def _paced(engine, target_seconds: float, settings) -> tuple[np.ndarray, int]:
+    return engine(pacing(target_seconds, engine(1.0), settings))
+
+
+def synthesize(system: str, source: Source, wave: np.ndarray, sample_rate: int, seed: int,
+               settings, workdir: Path) -> tuple[np.ndarray, int]:
+    """One spoof of `source` (whose audio at sample_rate is `wave`) -> (wave, its sample rate).
+
+    settings is a DemoSettings (vocoder knobs, trimming); systems in BATCHED go through festival_spoofs.
+    """
+    if system == "espeak_ng":
+        return _paced(lambda stretch: tts.espeak_ng(source.text, source.language, workdir, stretch),
+                      speech_seconds(wave, sample_rate, settings), settings)
+    if system in ("flite_kal16", "flite_slt"):
+        return _paced(lambda stretch: tts.flite(source.text, system.removeprefix("flite_"), workdir, stretch),
+                      speech_seconds(wave, sample_rate, settings), settings)
+    if system == "world":
+        return vocoders.world_resynthesis(wave, sample_rate), sample_rate
+    if system == "griffin_lim":
+        return vocoders.griffin_lim(wave, sample_rate, settings.griffin_lim_iters, seed), sample_rate
+    if system == "lpc":
+        return vocoders.lpc_vocoder(wave, sample_rate, settings.lpc_order, seed), sample_rate
+    if system == "world_vc":
+        return vocoders.world_conversion(wave, sample_rate, settings.vc_pitch_ratio, settings.vc_warp_ratio), sample_rate
+    raise ValueError(f"unknown or batched system {system!r}")
+
+
+def festival_spoofs(requests: list[tuple[str, Source, np.ndarray, str]], sample_rate: int, settings,
+                    workdir: Path) -> dict[str, tuple[np.ndarray, int] | AudioError]:
+    """(key, source, its wave, festival system) -> key -> paced (wave, rate) or AudioError; two festival runs."""
+    first = tts.festival_batch([(key, source.text, system, 1.0) for key, source, _, system in requests], workdir)
+    results, again = dict(first), []
+    for key, source, wave, system in requests:
+        if isinstance(first[key], AudioError):
+            continue
+        try:
+            stretch = pacing(speech_seconds(wave, sample_rate, settings), first[key], settings)
+            again.append((key, source.text, system, stretch))
+        except AudioError as err:
+            results[key] = err
+    return {**results, **tts.festival_batch(again, workdir)}
