@@ -8,14 +8,14 @@ split's `rejects.csv` with the reason and skipped; the rest goes on.
 from __future__ import annotations
 
 import argparse
-import csv
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from asnet.data.manifest import read_manifest, write_rejects
 from asnet.data.shards import ClipInfo, save_array, to_int16, write_index
-from asnet.utils import atomic_path, load_params, progress
+from asnet.utils import load_params, progress
 
 SPLITS = ("train", "dev", "eval")
 
@@ -47,7 +47,7 @@ def write_wave_shards(rows: list[dict], root: Path, out_dir: Path, sample_rate: 
         decoded = pool.map(_decode, jobs, chunksize=16) if workers > 1 else map(_decode, jobs)
         for row, (wave, reason) in progress(zip(rows, decoded), total=len(rows), desc=f"cache {out_dir.name}"):
             if wave is None:
-                rejects.append({"utt_id": row["utt_id"], "path": row["path"], "reason": reason})
+                rejects.append({"utt_id": row["utt_id"], "path": row["path"], "system": row["system"], "reason": reason})
                 continue
             raw.write(wave.tobytes())
             index.append(ClipInfo(row["utt_id"], offset, len(wave), row["label"], row["system"], row["speaker"]))
@@ -57,17 +57,13 @@ def write_wave_shards(rows: list[dict], root: Path, out_dir: Path, sample_rate: 
     finally:
         raw_path.unlink()
     write_index(out_dir / "index.csv", index)
-    with atomic_path(out_dir / "rejects.csv") as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["utt_id", "path", "reason"])
-        writer.writeheader()
-        writer.writerows(rejects)
+    write_rejects(rejects, out_dir / "rejects.csv")
     for r in rejects:
         print(f"rejected {r['path']}: {r['reason']}")
     return len(rejects)
 
 
 def main(args: argparse.Namespace) -> int:
-    from asnet.data.manifest import read_manifest
     from asnet.features.cache import write_feature_shards
 
     params = load_params(args.params)

@@ -1,0 +1,49 @@
+"""`asnet cache`: manifest -> per-split shards; bad audio is rejected by name, the rest goes on."""
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from asnet.cli import main as cli_main
+from asnet.data.audio import load_audio, write_wav
+from asnet.data.manifest import ManifestRow, write_manifest
+from asnet.data.shards import FeatureShards, WaveShards
+from asnet.utils import load_params
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = []
+    for i, split in enumerate(["train", "train", "dev", "eval", "eval"]):
+        path = tmp_path / "audio" / f"c{i}.wav"
+        rate = 22050 if i == 1 else 16000  # one clip needs resampling
+        wave = 0.3 * np.sin(2 * np.pi * 180 * np.arange(rate // 2) / rate) + rng.normal(0, 0.01, rate // 2)
+        sha = write_wav(path, wave.astype(np.float32), rate)
+        rows.append(ManifestRow(f"c{i}", f"audio/c{i}.wav", "bonafide" if i % 2 else "spoof", "bonafide" if i % 2 else "tts",
+                                f"spk{i}", "en", split, "toy", 0.5, rate, sha))
+    (tmp_path / "audio" / "c4.wav").write_bytes(b"RIFF not really a wav")  # corrupt after the manifest was made
+    write_manifest(rows, tmp_path / "manifest.csv")
+    params = tmp_path / "params.yaml"
+    repo = load_params(Path(__file__).resolve().parents[2] / "params.yaml")
+    params.write_text(yaml.safe_dump({"base": repo["base"], "cache": {"batch_size": 2, "workers": 1}, "features": repo["features"]}))
+    return tmp_path, params
+
+
+
+
+def test_cache_writes_every_split_and_rejects_the_corrupt_clip(corpus):
+    root, params = corpus
+    assert cli_main(["cache", "--manifest", str(root / "manifest.csv"), "--out", str(root / "cache"), "--params", str(params)]) == 0
+    assert [c.utt_id for c in WaveShards(root / "cache" / "train").clips] == ["c0", "c1"]
+    assert [c.utt_id for c in WaveShards(root / "cache" / "eval").clips] == ["c3"]
+    with open(root / "cache" / "eval" / "rejects.csv") as f:
+        (reject,) = list(csv.DictReader(f))
+    assert reject["utt_id"] == "c4" and reject["reason"]
+    resampled = WaveShards(root / "cache" / "train")[1]
+    np.testing.assert_allclose(resampled, load_audio(root / "audio" / "c1.wav", 16000), atol=1 / 32767)
+    features = FeatureShards(root / "cache" / "train")
+    logmel, prosody = features[1]
+    assert logmel.shape[0] == prosody.shape[0] == 1 + len(resampled) // 160
