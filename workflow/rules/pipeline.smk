@@ -1,4 +1,6 @@
-# One rule per registry stage; the shell command is the DVC stage's `cmd`, verbatim.
+# One rule per registry stage; the shell command is the DVC stage's `cmd`, verbatim. It travels
+# through `params`: the shell directive is evaluated when the job runs, when the loop variable
+# names the last stage.
 for stage in STAGES:
 
     rule:
@@ -10,6 +12,7 @@ for stage in STAGES:
         output:
             outputs_of(stage),
         params:
+            cmd=stage.cmd,
             tracked=tracked_params(stage),
         log:
             f"logs/{stage.rule_name}.log",
@@ -19,4 +22,4 @@ for stage in STAGES:
         conda:
             "../envs/asnet.yaml"
         shell:
-            f"({stage.cmd}) > {{log}} 2>&1"
+            "({params.cmd}) > {log} 2>&1"
