@@ -1,0 +1,156 @@
+"""The five curriculum stages as objectives (ARCHITECTURE §5). The curriculum is cumulative: a
+stage's loss is its own terms plus every earlier stage's, so what a stage taught is kept while
+the next one trains (the paper's rows read "+SAM", "+SAM+Eng", "+SAM+Eng+OOD", "Full").
+
+    stage   terms added                                          extra inputs per step
+    base    ce, branch_ce, cmra                                  -
+    sam     (none: the same objective, optimised with SAM)       -
+    energy  energy_margin, abstain                               pseudo-outliers (params shift.pools.pseudo_outliers)
+    ood     ood_kl, ood_cos, ood_energy                          a training shift (params shift.pools.train_shifts)
+    adv     ecrm_kl, ecrm_hinge, ecrm_cmra (asnet.losses.ecrm)   PGD-k L∞ adversarial waves
+
+- ce: cross-entropy of the detector on class-balanced batches (= class-balanced CE).
+- branch_ce: mean cross-entropy of the spectral and prosodic auxiliary heads.
+- cmra: the model's CMRA corridor on (h_s(z_s), h_p(z_p)); variant and margins from params model.cmra.
+- energy_margin: in-distribution energies below m_in, pseudo-outliers above m_out.
+- abstain: the abstention head predicts the detector's errors (asnet.losses.energy).
+- ood_kl / ood_cos / ood_energy: KL(clean || shifted), 1 - cos of the fused embeddings z,
+  squared energy gap; clean side detached (asnet.losses.consistency).
+
+Random inputs (outliers, shifts, attacks) are drawn once per step in `prepare`, so SAM's two
+passes see the same batch. Clean, outlier and shifted waves go through ONE forward pass (as in
+outlier exposure and AugMix), so BatchNorm normalises them with shared batch statistics; the
+adversarial batch has its own forward pass (TRADES).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from asnet.losses.cmra import cmra_loss
+from asnet.losses.consistency import embedding_cosine, energy_agreement, prediction_kl
+from asnet.losses.ecrm import ecrm_losses, ecrm_weight
+from asnet.losses.energy import abstention_loss, energy_margin_loss
+from asnet.shift import pools
+from asnet.train.pgd import pgd_linf
+
+STAGES = ("base", "sam", "energy", "ood", "adv")
+
+
+@dataclass
+class StepInputs:
+    """One training step's tensors; optional parts exist only in the stages that use them."""
+
+    wave: torch.Tensor
+    labels: torch.Tensor
+    outliers: torch.Tensor | None = None
+    shifted: torch.Tensor | None = None
+    adversarial: torch.Tensor | None = None
+
+
+def rows(output, start: int, stop: int):
+    """The same model output restricted to batch rows [start, stop) (tensors and tuples of them)."""
+
+    def cut(value):
+        if isinstance(value, torch.Tensor):
+            return value[start:stop]
+        if isinstance(value, (tuple, list)):
+            return type(value)(cut(v) for v in value)
+        return value
+
+    return dataclasses.replace(output, **{f.name: cut(getattr(output, f.name)) for f in dataclasses.fields(output)})
+
+
+def apply_each(transforms: dict, waves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One transform per wave, picked uniformly from `transforms` (name -> transform(wave, rng))."""
+    names = sorted(transforms)
+    out = [transforms[names[rng.integers(len(names))]](wave, rng) for wave in waves]
+    return np.clip(np.stack(out), -1.0, 1.0).astype(np.float32)
+
+
+class Objective:
+    """`objective(model, inputs) -> (total, parts)`; parts holds every unweighted term and a few
+    diagnostics as floats. `weights` maps each term to its weight in the total."""
+
+    def __init__(self, stage: str, params: dict):
+        level = STAGES.index(stage)
+        train, cmra = params["train"], params["model"]["cmra"]
+        self.cmra = partial(cmra_loss, variant=cmra["variant"], m_lo=cmra["m_lo"], m_hi=cmra["m_hi"])
+        self.weights = {name: train["base"][f"weight_{name}"] for name in ("ce", "branch_ce", "cmra")}
+        self.outlier_transforms = self.shift_transforms = self.attack = None
+        if level >= STAGES.index("energy"):
+            energy = train["energy"]
+            self.m_in, self.m_out = energy["m_in"], energy["m_out"]
+            self.ecrm_tau = (self.m_in + self.m_out) / 2  # the ECRM anchor (asnet.losses.ecrm)
+            self.outlier_transforms = pools.pseudo_outliers(params)
+            self.weights |= {name: energy[f"weight_{name}"] for name in ("energy_margin", "abstain")}
+        if level >= STAGES.index("ood"):
+            ood = train["ood"]
+            self.shift_transforms = pools.train_shifts(params)
+            self.weights |= {name: ood[f"weight_{name}"] for name in ("ood_kl", "ood_cos", "ood_energy")}
+        if level >= STAGES.index("adv"):
+            adv = train["adv"]
+            self.attack = dict(eps=adv["eps"], step_size=adv["step_size"], steps=adv["steps"])
+            self.ecrm_temperature = adv["ecrm_temperature"]
+            self.weights |= {name: adv[f"weight_{name}"] for name in ("ecrm_kl", "ecrm_hinge", "ecrm_cmra")}
+
+    def prepare(self, model, waves: np.ndarray, labels: np.ndarray, rng: np.random.Generator, device) -> StepInputs:
+        """Move the batch to `device` and draw this step's outliers, shifts and attacks."""
+        tensor = partial(torch.as_tensor, device=device)
+        inputs = StepInputs(tensor(waves), tensor(labels))
+        if self.outlier_transforms:
+            inputs.outliers = tensor(apply_each(self.outlier_transforms, waves, rng))
+        if self.shift_transforms:
+            inputs.shifted = tensor(apply_each(self.shift_transforms, waves, rng))
+        if self.attack:
+            inputs.adversarial = pgd_linf(model, inputs.wave, inputs.labels, **self.attack)
+        return inputs
+
+    def __call__(self, model, inputs: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
+        terms, diagnostics = self.terms(model, inputs)
+        total = sum(self.weights[name] * value for name, value in terms.items())
+        parts = {name: value.item() for name, value in terms.items()} | diagnostics
+        return total, parts | {"total": total.item()}
+
+    def terms(self, model, inputs: StepInputs) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
+        """Every term of the stage (unweighted) and diagnostics, from one joint forward pass of
+        [clean; outliers; shifted] and, in the adv stage, one of the adversarial batch."""
+        views = [v for v in (inputs.wave, inputs.outliers, inputs.shifted) if v is not None]
+        joint, n = model(torch.cat(views)), len(inputs.wave)
+        clean = rows(joint, 0, n)
+        terms, diagnostics = self.base_terms(clean, inputs.labels)
+        start = n
+        if inputs.outliers is not None:
+            outliers, start = rows(joint, start, start + n), start + n
+            terms["energy_margin"] = energy_margin_loss(clean.energy, outliers.energy, self.m_in, self.m_out)
+            terms["abstain"] = abstention_loss(clean.abstain, clean.logits, inputs.labels)
+            diagnostics["energy_outlier"] = outliers.energy.mean().item()
+        if inputs.shifted is not None:
+            shifted = rows(joint, start, start + n)
+            terms["ood_kl"] = prediction_kl(clean.logits, shifted.logits)
+            terms["ood_cos"] = embedding_cosine(clean.z, shifted.z)
+            terms["ood_energy"] = energy_agreement(clean.energy, shifted.energy)
+            diagnostics["energy_shifted"] = shifted.energy.mean().item()
+        if inputs.adversarial is not None:
+            adversarial = model(inputs.adversarial)
+            terms |= ecrm_losses(clean, adversarial, self.ecrm_tau, self.ecrm_temperature, self.cmra)
+            diagnostics["adv_accuracy"] = accuracy(adversarial.logits, inputs.labels)
+            diagnostics["ecrm_weight"] = ecrm_weight(clean.energy, self.ecrm_tau, self.ecrm_temperature).mean().item()
+        return terms, diagnostics
+
+    def base_terms(self, clean, labels: torch.Tensor) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
+        terms = {
+            "ce": F.cross_entropy(clean.logits.float(), labels),
+            "branch_ce": torch.stack([F.cross_entropy(b.float(), labels) for b in clean.branch_logits]).mean(),
+            "cmra": self.cmra(clean.proj_spec, clean.proj_pros),
+        }
+        return terms, {"accuracy": accuracy(clean.logits, labels), "energy_clean": clean.energy.mean().item()}
+
+
+def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    return (logits.argmax(1) == labels).float().mean().item()

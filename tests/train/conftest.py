@@ -1,0 +1,90 @@
+import copy
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from asnet.train.stages import STAGES
+from asnet.utils import load_params
+
+
+class ToyDetector(torch.nn.Module):
+    """wave [B, N] -> SimpleNamespace(logits [B, 2]); has BatchNorm, so running stats can move."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(1, 4, kernel_size=9, stride=4)
+        self.norm = torch.nn.BatchNorm1d(4)
+        self.head = torch.nn.Linear(4, 2)
+
+    def forward(self, wave):
+        hidden = torch.relu(self.norm(self.conv(wave.unsqueeze(1))))
+        return SimpleNamespace(logits=self.head(hidden.mean(dim=2)))
+
+
+@pytest.fixture
+def toy():
+    torch.manual_seed(0)
+    return ToyDetector()
+
+
+@pytest.fixture
+def batch():
+    generator = torch.Generator().manual_seed(1)
+    wave = (torch.randn(8, 400, generator=generator) * 0.6).clamp(-1.0, 1.0)
+    return wave, torch.tensor([0, 1] * 4)
+
+
+def write_fake_split(directory, n_bonafide: int, n_spoof: int, seed: int, min_len: int = 800, max_len: int = 4000):
+    """A tiny shard split: bona fide = noisy harmonic tones, spoof = clean sine sweeps."""
+    import numpy as np
+
+    from asnet.data.shards import ClipInfo, save_array, to_int16, write_index
+
+    rng = np.random.default_rng(seed)
+    waves, index, offset = [], [], 0
+    for i in range(n_bonafide + n_spoof):
+        bonafide = i < n_bonafide
+        n = int(rng.integers(min_len, max_len))
+        t = np.arange(n) / 16000
+        f0 = rng.uniform(100, 300)
+        if bonafide:
+            wave = 0.3 * np.sin(2 * np.pi * f0 * t) + 0.1 * np.sin(4 * np.pi * f0 * t) + 0.05 * rng.standard_normal(n)
+        else:
+            wave = 0.3 * np.sin(2 * np.pi * (f0 + 400 * t) * t)
+        waves.append(to_int16(wave))
+        system = "bonafide" if bonafide else f"tts{i % 2}"
+        index.append(ClipInfo(f"utt{i:03d}", offset, n, "bonafide" if bonafide else "spoof", system, f"spk{i % 3}"))
+        offset += n
+    directory.mkdir(parents=True, exist_ok=True)
+    save_array(directory / "wave.npy", np.concatenate(waves))
+    write_index(directory / "index.csv", index)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def make_split():
+    return write_fake_split
+
+
+def tiny_asnet_params() -> dict:
+    """params.yaml with a tiny ASNet, 0.1 s crops and two 2-step epochs per stage."""
+    params = copy.deepcopy(load_params(Path(__file__).parents[2] / "params.yaml"))
+    params["base"]["clip_seconds"] = 0.1
+    params["model"].update(
+        embed_dim=8, spectral_channels=[4, 4, 4, 4], prosody_channels=4, prosody_dilations=[1, 2],
+        attention_dim=4, gate_hidden=4, head_hidden=4, proj_dim=4,
+    )
+    params["eval"]["batch_size"] = 8
+    common = params["train"]["common"]
+    common.update(batch_size=4, ema_decay=0.5)
+    for stage in STAGES:
+        params["train"][stage].update(epochs=2, steps_per_epoch=2)
+    params["train"]["adv"]["steps"] = 2
+    return params
+
+
+@pytest.fixture(scope="session")
+def tiny_params():
+    return tiny_asnet_params

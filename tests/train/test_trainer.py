@@ -1,0 +1,99 @@
+"""End-to-end runs of the trainer on tiny fake shards with a tiny ASNet (seconds, not minutes)."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from asnet.train import trainer as trainer_module
+from asnet.train.checkpoint import load_checkpoint, load_meta
+from asnet.train.stages import Objective
+from asnet.train.trainer import build_stage_model, run_stage
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory, make_split):
+    root = tmp_path_factory.mktemp("cache") / "fake"
+    make_split(root / "train", 4, 6, seed=0)
+    make_split(root / "dev", 4, 4, seed=1)
+    return root
+
+
+@pytest.fixture(scope="module")
+def base_run(cache, tmp_path_factory, tiny_params):
+    out = tmp_path_factory.mktemp("models") / "asnet" / "base"
+    meta = run_stage("base", tiny_params(), cache, out, device="cpu")
+    return out, meta
+
+
+def test_base_stage_writes_a_calibrated_checkpoint_and_curves(base_run, tiny_params):
+    out, meta = base_run
+    assert load_meta(out) == json.loads((out / "checkpoint.json").read_text())
+    assert meta["stage"] == "base" and meta["epoch"] == 2 and meta["train_corpora"] == ["fake"]
+    assert meta["train_systems"] == ["tts0", "tts1"]
+    assert 0.05 <= meta["temperature"] <= 20 and np.isfinite(meta["abstain_threshold"])
+    model, _ = load_checkpoint(out)
+    assert not model.training
+    live = out.parent.parent.parent / "train" / "asnet" / "base"
+    summary = json.loads((live / "metrics.json").read_text())
+    assert {"ce", "branch_ce", "cmra", "total"} <= set(summary["train"]) and "auc" in summary["dev"]
+    assert summary["weight"]["cmra"] == tiny_params()["train"]["base"]["weight_cmra"]
+    assert (live / "plots" / "metrics" / "train" / "ce.tsv").read_text().count("\n") == 3  # header + 2 epochs
+    assert not (out.parent / ".resume" / "base" / "state.pt").exists()
+
+
+def test_warm_start_loads_the_previous_stage_weights(base_run, tiny_params):
+    out, _ = base_run
+    model = build_stage_model(tiny_params(), out, torch.device("cpu"))
+    saved = load_file(str(out / "model.safetensors"))
+    assert saved.keys() == model.state_dict().keys()
+    assert all(torch.equal(value, saved[name]) for name, value in model.state_dict().items())
+
+
+@pytest.mark.parametrize("stage", ["base", "sam", "energy", "ood", "adv"])
+def test_every_loss_term_reaches_the_weights(stage, tiny_params):
+    """No term may be a constant (upstream's STC had no-grad inputs): each one has a gradient path
+    to the weights (a hinge that is inactive on this batch still has one)."""
+    params = tiny_params()
+    model = build_stage_model(params, None, torch.device("cpu"))
+    objective = Objective(stage, params)
+    rng = np.random.default_rng(0)
+    waves = rng.uniform(-0.5, 0.5, size=(4, 1600)).astype(np.float32)
+    inputs = objective.prepare(model, waves, np.array([0, 1, 0, 1]), rng, "cpu")
+    terms, _ = objective.terms(model, inputs)
+    assert set(terms) == set(objective.weights)
+    expected = {"base": 3, "sam": 3, "energy": 5, "ood": 8, "adv": 11}[stage]
+    assert len(terms) == expected
+    params_list = [p for p in model.parameters() if p.requires_grad]
+    for name, value in terms.items():
+        grads = torch.autograd.grad(value, params_list, retain_graph=True, allow_unused=True)
+        assert any(g is not None for g in grads), f"{stage}: {name} never reaches a weight"
+
+
+def test_resume_after_a_kill_equals_an_uninterrupted_run(cache, tmp_path, monkeypatch, tiny_params):
+    """The adv stage (SAM, outliers, shifts, PGD random starts, EMA): killed right after its
+    first epoch checkpoint, rerun, it must end bit-identical to a run that was never stopped."""
+    params = tiny_params()
+    whole = tmp_path / "whole" / "asnet" / "adv"
+    run_stage("adv", params, cache, whole, device="cpu")
+
+    killed = tmp_path / "killed" / "asnet" / "adv"
+    real_save = trainer_module.save_resume
+
+    def save_then_die(*args):
+        real_save(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer_module, "save_resume", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run_stage("adv", params, cache, killed, device="cpu")
+    assert (killed.parent / ".resume" / "adv" / "state.pt").exists() and not (killed / "checkpoint.json").exists()
+    monkeypatch.setattr(trainer_module, "save_resume", real_save)
+    run_stage("adv", params, cache, killed, device="cpu")
+
+    assert (whole / "model.safetensors").read_bytes() == (killed / "model.safetensors").read_bytes()
+    assert (whole / "checkpoint.json").read_text() == (killed / "checkpoint.json").read_text()
+    live = lambda root: root.parent.parent.parent / "train" / "asnet" / "adv"  # noqa: E731
+    for path in sorted(p.relative_to(live(whole)) for p in live(whole).rglob("*") if p.is_file()):
+        assert (live(whole) / path).read_bytes() == (live(killed) / path).read_bytes(), path
