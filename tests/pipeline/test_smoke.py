@@ -60,9 +60,12 @@ def scratch_copy(dest: Path) -> dict:
     return params
 
 
+IGNORED_FILES = {".gitignore", ".snakemake_timestamp"}  # bookkeeping of DVC and Snakemake
+
+
 def tree_digest(path: Path) -> str:
     digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != ".gitignore") if path.is_dir() else [path]
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name not in IGNORED_FILES) if path.is_dir() else [path]
     for f in files:
         digest.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
         digest.update(f.read_bytes())
