@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from asnet.data.manifest import read_manifest, write_rejects
-from asnet.data.shards import ClipInfo, save_array, to_int16, write_index
+from asnet.data.manifest import read_manifest
+from asnet.data.shards import ShardWriter
 from asnet.utils import load_params, progress
 
 SPLITS = ("train", "dev", "eval")
@@ -32,35 +32,22 @@ def _decode(job: tuple[str, int]) -> tuple[np.ndarray | None, str]:
 
     path, sample_rate = job
     try:
-        return to_int16(load_audio(path, sample_rate)), ""
+        return load_audio(path, sample_rate), ""
     except AudioError as error:
         return None, str(error)
 
 
-def write_wave_shards(rows: list[dict], root: Path, out_dir: Path, sample_rate: int, workers: int) -> int:
-    """Decode `rows` (one split) into out_dir/wave.npy + index.csv; returns the number of rejects."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(str(root / r["path"]), sample_rate) for r in rows]
-    index, rejects, offset = [], [], 0
-    raw_path = out_dir / ".wave.raw"
-    with open(raw_path, "wb") as raw, ProcessPoolExecutor(max_workers=workers) as pool:
+def write_wave_shards(rows: list, root: Path, out_dir: Path, sample_rate: int, workers: int) -> int:
+    """Decode `rows` (one split) into out_dir/wave.npy + index.csv + rejects.csv; returns the number of rejects."""
+    jobs = [(str(root / r.path), sample_rate) for r in rows]
+    with ShardWriter(out_dir) as writer, ProcessPoolExecutor(max_workers=workers) as pool:
         decoded = pool.map(_decode, jobs, chunksize=16) if workers > 1 else map(_decode, jobs)
         for row, (wave, reason) in progress(zip(rows, decoded), total=len(rows), desc=f"cache {out_dir.name}"):
             if wave is None:
-                rejects.append({"utt_id": row["utt_id"], "path": row["path"], "system": row["system"], "reason": reason})
-                continue
-            raw.write(wave.tobytes())
-            index.append(ClipInfo(row["utt_id"], offset, len(wave), row["label"], row["system"], row["speaker"]))
-            offset += len(wave)
-    try:
-        save_array(out_dir / "wave.npy", np.fromfile(raw_path, dtype=np.int16))
-    finally:
-        raw_path.unlink()
-    write_index(out_dir / "index.csv", index)
-    write_rejects(rejects, out_dir / "rejects.csv")
-    for r in rejects:
-        print(f"rejected {r['path']}: {r['reason']}")
-    return len(rejects)
+                writer.reject(row, reason)
+            else:
+                writer.add(row, wave)
+    return len(writer.rejects)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -8,7 +8,8 @@ Layout of one shard directory (`data/cache/<corpus>/<split>/`), ARCHITECTURE §3
     prosody.npy   float16 [total_frames, n_pros]
     frames.csv    utt_id, offset, length                           (offset/length in frames)
 
-Arrays are opened with mmap, so a reader costs no memory until clips are touched.
+Arrays are opened with mmap, so a reader costs no memory until clips are touched. ShardWriter
+streams clips into a directory (the cache and every shift set write through it).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from asnet.data.manifest import write_rejects
 from asnet.utils import atomic_path
 
 INDEX_COLUMNS = ["utt_id", "offset", "length", "label", "system", "speaker"]
@@ -114,3 +116,45 @@ class FeatureShards:
         _, offset, length = self.frames[i]
         sl = slice(offset, offset + length)
         return np.asarray(self.logmel[sl], np.float32), np.asarray(self.prosody[sl], np.float32)
+
+
+class ShardWriter:
+    """Streams clips into one shard directory: wave.npy + index.csv + rejects.csv."""
+
+    def __init__(self, out_dir: str | os.PathLike):
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.raw_path = self.out_dir / ".wave.raw"
+        self.raw = open(self.raw_path, "wb")
+        self.index: list[ClipInfo] = []
+        self.rejects: list[dict] = []
+        self.offset = 0
+        self.ids: set[str] = set()
+
+    def add(self, clip, wave: np.ndarray) -> None:
+        """Append `wave` (float in [-1, 1]) for `clip` (anything with utt_id, label, system, speaker)."""
+        if clip.utt_id in self.ids:
+            raise ValueError(f"duplicate utt_id {clip.utt_id!r} in {self.out_dir}")
+        self.ids.add(clip.utt_id)
+        samples = to_int16(wave)
+        self.raw.write(samples.tobytes())
+        self.index.append(ClipInfo(clip.utt_id, self.offset, len(samples), clip.label, clip.system, clip.speaker))
+        self.offset += len(samples)
+
+    def reject(self, clip, reason: str) -> None:
+        print(f"rejected {clip.utt_id}: {reason}")
+        self.rejects.append({"utt_id": clip.utt_id, "path": getattr(clip, "path", ""), "system": clip.system, "reason": reason})
+
+    def __enter__(self) -> "ShardWriter":
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        """Write the shard files on success; on an error leave nothing half-written behind."""
+        self.raw.close()
+        try:
+            if error_type is None:
+                save_array(self.out_dir / "wave.npy", np.fromfile(self.raw_path, dtype=np.int16))
+                write_index(self.out_dir / "index.csv", self.index)
+                write_rejects(self.rejects, self.out_dir / "rejects.csv")
+        finally:
+            self.raw_path.unlink()

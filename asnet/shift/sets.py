@@ -31,8 +31,8 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from asnet.data.audio import AudioError, load_audio, validate_wave
-from asnet.data.manifest import BONAFIDE, read_manifest, write_rejects
-from asnet.data.shards import ClipInfo, from_int16, read_index, save_array, to_int16, write_index
+from asnet.data.manifest import BONAFIDE, read_manifest
+from asnet.data.shards import ShardWriter, from_int16, read_index, to_int16
 from asnet.shift import dsp
 from asnet.utils import progress
 
@@ -100,47 +100,6 @@ def _stats(values: list[float]) -> dict:
         "min": float(array.min()),
         "max": float(array.max()),
     }
-
-
-class ShardWriter:
-    """Streams clips into one shard directory: wave.npy + index.csv + rejects.csv."""
-
-    def __init__(self, out_dir: str | os.PathLike):
-        self.out_dir = Path(out_dir)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.raw_path = self.out_dir / ".wave.raw"
-        self.raw = open(self.raw_path, "wb")
-        self.index: list[ClipInfo] = []
-        self.rejects: list[dict] = []
-        self.offset = 0
-        self.ids: set[str] = set()
-
-    def add(self, clip: SourceClip, wave: np.ndarray) -> None:
-        if clip.utt_id in self.ids:
-            raise ValueError(f"duplicate utt_id {clip.utt_id!r} in {self.out_dir}")
-        self.ids.add(clip.utt_id)
-        samples = to_int16(wave)
-        self.raw.write(samples.tobytes())
-        self.index.append(ClipInfo(clip.utt_id, self.offset, len(samples), clip.label, clip.system, clip.speaker))
-        self.offset += len(samples)
-
-    def reject(self, clip: SourceClip, reason: str) -> None:
-        print(f"rejected {clip.utt_id}: {reason}")
-        self.rejects.append({"utt_id": clip.utt_id, "path": clip.path, "system": clip.system, "reason": reason})
-
-    def __enter__(self) -> "ShardWriter":
-        return self
-
-    def __exit__(self, error_type, error, traceback) -> None:
-        """Write the shard files on success; on an error leave nothing half-written behind."""
-        self.raw.close()
-        try:
-            if error_type is None:
-                save_array(self.out_dir / "wave.npy", np.fromfile(self.raw_path, dtype=np.int16))
-                write_index(self.out_dir / "index.csv", self.index)
-                write_rejects(self.rejects, self.out_dir / "rejects.csv")
-        finally:
-            self.raw_path.unlink()
 
 
 def _checked(wave: np.ndarray, utt_id: str, what: str) -> np.ndarray:

@@ -136,7 +136,7 @@ def test_a_manifest_and_its_cache_give_the_same_set(corpus, lpc_set, tmp_path):
     from asnet.data.cache import write_wave_shards
     from asnet.data.manifest import read_manifest
 
-    eval_rows = [r.__dict__ for r in read_manifest(corpus) if r.split == "eval"]
+    eval_rows = [r for r in read_manifest(corpus) if r.split == "eval"]
     write_wave_shards(eval_rows, corpus.parent, tmp_path / "cache", 16000, workers=1)
     cli_main(["shift", "vocoder", "--name", "lpc_24", "--shards", str(tmp_path / "cache"), "--out", str(tmp_path / "lpc"),
               "--params", PARAMS])
