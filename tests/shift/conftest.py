@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asnet.data.shards import ClipInfo, save_array, to_int16, write_index
+from asnet.data.shards import ClipInfo, ShardWriter
 from asnet.utils import load_params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,14 +38,9 @@ def params() -> dict:
 
 def write_shards(directory: Path, clips: list[tuple[str, str, str, np.ndarray]]) -> Path:
     """A waveform shard dir from (utt_id, label, system, wave) tuples."""
-    directory.mkdir(parents=True, exist_ok=True)
-    waves, index, offset = [], [], 0
-    for utt_id, label, system, wave in clips:
-        waves.append(to_int16(wave))
-        index.append(ClipInfo(utt_id, offset, len(wave), label, system, "spk1"))
-        offset += len(wave)
-    save_array(directory / "wave.npy", np.concatenate(waves))
-    write_index(directory / "index.csv", index)
+    with ShardWriter(directory) as writer:
+        for utt_id, label, system, wave in clips:
+            writer.add(ClipInfo(utt_id, 0, len(wave), label, system, "spk1"), wave)
     return directory
 
 

@@ -40,26 +40,21 @@ def write_fake_split(directory, n_bonafide: int, n_spoof: int, seed: int, min_le
     """A tiny shard split: bona fide = noisy harmonic tones, spoof = clean sine sweeps."""
     import numpy as np
 
-    from asnet.data.shards import ClipInfo, save_array, to_int16, write_index
+    from asnet.data.shards import ClipInfo, ShardWriter
 
     rng = np.random.default_rng(seed)
-    waves, index, offset = [], [], 0
-    for i in range(n_bonafide + n_spoof):
-        bonafide = i < n_bonafide
-        n = int(rng.integers(min_len, max_len))
-        t = np.arange(n) / 16000
-        f0 = rng.uniform(100, 300)
-        if bonafide:
-            wave = 0.3 * np.sin(2 * np.pi * f0 * t) + 0.1 * np.sin(4 * np.pi * f0 * t) + 0.05 * rng.standard_normal(n)
-        else:
-            wave = 0.3 * np.sin(2 * np.pi * (f0 + 400 * t) * t)
-        waves.append(to_int16(wave))
-        system = "bonafide" if bonafide else f"tts{i % 2}"
-        index.append(ClipInfo(f"utt{i:03d}", offset, n, "bonafide" if bonafide else "spoof", system, f"spk{i % 3}"))
-        offset += n
-    directory.mkdir(parents=True, exist_ok=True)
-    save_array(directory / "wave.npy", np.concatenate(waves))
-    write_index(directory / "index.csv", index)
+    with ShardWriter(directory) as writer:
+        for i in range(n_bonafide + n_spoof):
+            bonafide = i < n_bonafide
+            n = int(rng.integers(min_len, max_len))
+            t = np.arange(n) / 16000
+            f0 = rng.uniform(100, 300)
+            if bonafide:
+                wave = 0.3 * np.sin(2 * np.pi * f0 * t) + 0.1 * np.sin(4 * np.pi * f0 * t) + 0.05 * rng.standard_normal(n)
+            else:
+                wave = 0.3 * np.sin(2 * np.pi * (f0 + 400 * t) * t)
+            system = "bonafide" if bonafide else f"tts{i % 2}"
+            writer.add(ClipInfo(f"utt{i:03d}", 0, n, "bonafide" if bonafide else "spoof", system, f"spk{i % 3}"), wave)
     return directory
 
 
