@@ -3,6 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from asnet.data.audio import write_wav
+from asnet.data.manifest import write_manifest
 from asnet.data.shards import ClipInfo, ShardWriter
 from asnet.utils import load_params
 
@@ -42,6 +44,23 @@ def write_shards(directory: Path, clips: list[tuple[str, str, str, np.ndarray]])
         for utt_id, label, system, wave in clips:
             writer.add(ClipInfo(utt_id, 0, len(wave), label, system, "spk1"), wave)
     return directory
+
+
+def write_corpus(root: Path, clips: list[tuple[str, str, str, np.ndarray, str]], audio_dir: str = "") -> Path:
+    """A §3 manifest (+ 16 kHz wavs under root/audio_dir) from (utt_id, label, system, wave, split)."""
+    rows = []
+    for utt_id, label, system, wave, split in clips:
+        path = f"{audio_dir}{utt_id}.wav"
+        digest = write_wav(root / path, wave, 16000)
+        rows.append(dict(utt_id=utt_id, path=path, label=label, system=system, speaker="spk", language="en",
+                         split=split, corpus="toy", duration_s=len(wave) / 16000, sample_rate=16000, sha256=digest))
+    write_manifest(rows, root / "manifest.csv")
+    return root / "manifest.csv"
+
+
+@pytest.fixture(scope="session")
+def make_corpus():
+    return write_corpus
 
 
 @pytest.fixture(scope="session")

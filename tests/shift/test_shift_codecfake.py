@@ -5,29 +5,23 @@ import numpy as np
 import pytest
 
 from asnet.cli import main as cli_main
-from asnet.data.audio import load_audio, write_wav
-from asnet.data.manifest import read_manifest, read_rejects, write_manifest
+from asnet.data.audio import load_audio
+from asnet.data.manifest import read_manifest, read_rejects
 from asnet.utils import read_json
 
 PARAMS = str(Path(__file__).resolve().parents[2] / "params.yaml")
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory, speech):
+def corpus(tmp_path_factory, speech, make_corpus):
     root = tmp_path_factory.mktemp("corpus")
-    rows = []
-    for utt_id, label, system, wave, split in [
+    make_corpus(root, [
         ("b1", "bonafide", "bonafide", speech[0], "eval"),
         ("s1", "spoof", "tts_x", speech[1], "eval"),
         ("s2", "spoof", "tts_x", speech[2], "train"),
         ("bad", "spoof", "tts_x", speech[2], "eval"),
-    ]:
-        digest = write_wav(root / "audio" / f"{utt_id}.wav", wave, 16000)
-        rows.append(dict(utt_id=utt_id, path=f"audio/{utt_id}.wav", label=label, system=system, speaker="spk",
-                         language="en", split=split, corpus="toy", duration_s=len(wave) / 16000,
-                         sample_rate=16000, sha256=digest))
+    ], audio_dir="audio/")
     (root / "audio" / "bad.wav").write_bytes(b"\x00" * 64)
-    write_manifest(rows, root / "manifest.csv")
     return root
 
 

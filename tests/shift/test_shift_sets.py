@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from asnet.cli import main as cli_main
-from asnet.data.audio import write_wav
-from asnet.data.manifest import read_rejects, write_manifest
+from asnet.data.manifest import read_rejects
 from asnet.data.shards import WaveShards
 from asnet.shift.codecs import Channel
 from asnet.shift.sets import SourceClip, build_codec_set
@@ -92,23 +91,17 @@ def test_codec_sets_are_byte_identical_across_runs(eval_shards, telephony_set, t
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory, speech):
+def corpus(tmp_path_factory, speech, make_corpus):
     """A tiny corpus: eval b1 (bona fide), b2 (corrupt file), s1 (spoof); train t1."""
     root = tmp_path_factory.mktemp("corpus")
-    rows = []
-    for utt_id, label, system, wave, split in [
+    manifest = make_corpus(root, [
         ("b1", "bonafide", "bonafide", speech[0], "eval"),
         ("b2", "bonafide", "bonafide", speech[1], "eval"),
         ("s1", "spoof", "tts_x", speech[2], "eval"),
         ("t1", "bonafide", "bonafide", speech[2], "train"),
-    ]:
-        digest = write_wav(root / f"{utt_id}.wav", wave, 16000)
-        rows.append(dict(utt_id=utt_id, path=f"{utt_id}.wav", label=label, system=system, speaker="spk",
-                         language="en", split=split, corpus="toy", duration_s=len(wave) / 16000,
-                         sample_rate=16000, sha256=digest))
+    ])
     (root / "b2.wav").write_bytes(b"RIFF not really a wav")
-    write_manifest(rows, root / "manifest.csv")
-    return root / "manifest.csv"
+    return manifest
 
 
 @pytest.fixture(scope="module")
