@@ -37,8 +37,8 @@ def _decode(job: tuple[str, int]) -> tuple[np.ndarray | None, str]:
         return None, str(error)
 
 
-def write_wave_shards(rows: list, root: Path, out_dir: Path, sample_rate: int, workers: int) -> int:
-    """Decode `rows` (one split) into out_dir/wave.npy + index.csv + rejects.csv; returns the number of rejects."""
+def write_wave_shards(rows: list, root: Path, out_dir: Path, sample_rate: int, workers: int) -> None:
+    """Decode `rows` (one split) into out_dir/wave.npy + index.csv + rejects.csv."""
     jobs = [(str(root / r.path), sample_rate) for r in rows]
     with ShardWriter(out_dir) as writer, ProcessPoolExecutor(max_workers=workers) as pool:
         decoded = pool.map(_decode, jobs, chunksize=16) if workers > 1 else map(_decode, jobs)
@@ -47,7 +47,6 @@ def write_wave_shards(rows: list, root: Path, out_dir: Path, sample_rate: int, w
                 writer.reject(row, reason)
             else:
                 writer.add(row, wave)
-    return len(writer.rejects)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -191,11 +191,13 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
 
 def one_per_scores(args: argparse.Namespace) -> list[argparse.Namespace]:
     """Split a multi-checkpoint call into one namespace per (scores, checkpoint, out[, in-distribution])."""
+    from asnet.eval.metrics import ScoreError
+
     columns = {"scores": args.scores, "checkpoint": args.checkpoint, "out": args.out}
     if args.in_distribution:
         columns["in_distribution"] = args.in_distribution
     if len({len(v) for v in columns.values()}) != 1:
-        raise ValueError(f"give the same number of each of {sorted(columns)}")
+        raise ScoreError(f"give the same number of each of {sorted(columns)}")
     return [argparse.Namespace(**{**vars(args), **dict(zip(columns, row))}) for row in zip(*columns.values())]
 
 
@@ -206,7 +208,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         calls = one_per_scores(args)
         results = [(call.out, evaluate(call, config)) for call in calls]
-    except (ScoreError, CrossCorpusError, ValueError) as error:
+    except (ScoreError, CrossCorpusError) as error:
         print(f"asnet evaluate: error: {error}", file=sys.stderr)
         return 2
     for out, metrics in results:

@@ -174,3 +174,16 @@ def test_bad_score_files_are_clear_errors(setup, capsys):
     (tmp_path / "text.tsv").write_text("\n".join(lines) + "\n")
     assert run(tmp_path, checkpoint, params, scores="text.tsv") == 2
     assert "score of utt002 is not a number: 'n/a'" in capsys.readouterr().err
+
+
+def test_several_checkpoints_in_one_call_equal_separate_calls(setup, capsys):
+    tmp_path, checkpoint, params, _ = setup
+    assert run(tmp_path, checkpoint, params, out="single.json") == 0
+    argv = ["evaluate", "--scores", str(tmp_path / "eval.tsv"), str(tmp_path / "codec.tsv"),
+            "--checkpoint", str(checkpoint), str(checkpoint), "--out", str(tmp_path / "m1.json"), str(tmp_path / "m2.json"),
+            "--params", str(params)]
+    assert cli_main(argv) == 0
+    assert (tmp_path / "m1.json").read_bytes() == (tmp_path / "single.json").read_bytes()
+    assert json.loads((tmp_path / "m2.json").read_text())["set"] == "codec"
+    assert cli_main(argv[:-5] + ["--out", str(tmp_path / "m3.json"), "--params", str(params)]) == 2
+    assert "same number" in capsys.readouterr().err and not (tmp_path / "m3.json").exists()
