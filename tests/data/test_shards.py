@@ -1,16 +1,13 @@
-"""Waveform shards: int16 round trip, index, crops."""
+"""Waveform shards: int16 round trip, the writer and reader, crops."""
 import numpy as np
 
-from asnet.data.shards import ClipInfo, WaveShards, from_int16, save_array, to_int16, write_index
+from asnet.data.shards import ClipInfo, ShardWriter, WaveShards, from_int16, to_int16
 
 
 def make_shards(directory, waves):
-    offsets = np.cumsum([0] + [len(w) for w in waves])
-    save_array(directory / "wave.npy", np.concatenate([to_int16(w) for w in waves]))
-    write_index(directory / "index.csv", [
-        ClipInfo(f"u{i}", int(offsets[i]), len(w), "bonafide" if i % 2 else "spoof", f"s{i}", f"spk{i}")
-        for i, w in enumerate(waves)
-    ])
+    with ShardWriter(directory) as writer:
+        for i, wave in enumerate(waves):
+            writer.add(ClipInfo(f"u{i}", 0, len(wave), "bonafide" if i % 2 else "spoof", f"s{i}", f"spk{i}"), wave)
     return WaveShards(directory)
 
 
