@@ -182,9 +182,8 @@ def shift_sets(params: dict) -> dict[str, str]:
 
 
 def shift_stages(params: dict) -> list[Stage]:
-    """One stage per eval-time condition, over the eval split (bona fide and spoof alike), and the
-    CodecFake copy of the demo corpus's eval split."""
-    out = [
+    """One stage per eval-time condition, over the eval split (bona fide and spoof alike)."""
+    return [
         Stage(
             name=f"shift_{kind}@{name}",
             cmd=f"asnet shift {kind} --name {name} --shards {CACHE}/eval --out data/shift/{kind}/{name}",
@@ -197,15 +196,6 @@ def shift_stages(params: dict) -> list[Stage]:
         for kind, section in (("codec", "codecs"), ("vocoder", "vocoders"))
         for name in params["shift"][section]
     ]
-    out.append(Stage(
-        name=f"codecfake_{CORPUS}",
-        cmd=f"asnet shift codecfake --manifest {PREPARED}/manifest.csv --splits eval --out data/shift/codecfake/{CORPUS}",
-        modules=("asnet.shift.cli",),
-        deps=(PREPARED,),
-        outs=(f"data/shift/codecfake/{CORPUS}",),
-        params=("base.sample_rate", "shift.workers", "shift.codecfake"),
-    ))
-    return out
 
 
 def scores_of(stage: str, test_set: str, suffix: str = ".tsv") -> str:

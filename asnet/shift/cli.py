@@ -4,12 +4,13 @@
     asnet shift vocoder --name NAME (--shards DIR | --manifest M [--split eval]) --out DIR
     asnet shift codecfake --manifest M --out DIR [--splits eval ...] [--workers N]
 
-NAME is an entry of params `shift.codecs` / `shift.vocoders`; CodecFake uses every entry of
-`shift.codecfake`. The sidecar goes to DIR/shift.json unless --sidecar says otherwise.
+NAME is an entry of params `shift.codecs` / `shift.vocoders`; CodecFake uses the paper's five
+conditions (asnet.shift.codecfake.CODECFAKE_CHANNELS). The sidecar goes to DIR/shift.json unless --sidecar says otherwise.
 """
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from asnet.utils import DEFAULT_PARAMS, load_params, write_json
@@ -35,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--manifest", required=True)
     p.add_argument("--out", required=True, help="output corpus directory")
     p.add_argument("--splits", nargs="+", help="only these splits (default: all)")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: params shift.workers)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: one per CPU)")
     p.add_argument("--params", default=DEFAULT_PARAMS)
 
 
@@ -76,13 +77,12 @@ def run_vocoder(args: argparse.Namespace, params: dict) -> dict:
 
 
 def run_codecfake(args: argparse.Namespace, params: dict) -> dict:
-    from asnet.shift.codecfake import build_codecfake
+    from asnet.shift.codecfake import CODECFAKE_CHANNELS, build_codecfake
     from asnet.shift.codecs import Channel
 
-    channels = {name: Channel.from_params(spec) for name, spec in params["shift"]["codecfake"].items()}
+    channels = {name: Channel.from_params(spec) for name, spec in CODECFAKE_CHANNELS.items()}
     splits = tuple(args.splits) if args.splits else None
-    workers = args.workers or params["shift"]["workers"]
-    return build_codecfake(args.manifest, args.out, channels, params["base"]["sample_rate"], splits, workers)
+    return build_codecfake(args.manifest, args.out, channels, params["base"]["sample_rate"], splits, args.workers)
 
 
 def main(args: argparse.Namespace) -> int:

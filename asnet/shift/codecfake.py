@@ -31,6 +31,17 @@ from asnet.utils import progress
 
 SIDECAR = "codecfake.json"
 
+# The paper's CodecFake conditions, fixed by the paper rather than an experiment knob: this
+# builds a corpus for users (`asnet shift codecfake`), outside the DAG, so they live here and
+# not in params.yaml (whose every key a stage reads).
+CODECFAKE_CHANNELS = {
+    "mp3_16k": {"library": "pyav", "codec": "mp3", "container": "mp3", "sample_rate": 16000, "bitrate": 16000},
+    "mp3_24k": {"library": "pyav", "codec": "mp3", "container": "mp3", "sample_rate": 16000, "bitrate": 24000},
+    "aac_32k": {"library": "pyav", "codec": "aac", "container": "adts", "sample_rate": 16000, "bitrate": 32000},
+    "opus_64k": {"library": "pyav", "codec": "libopus", "container": "ogg", "sample_rate": 16000, "bitrate": 64000},
+    "band_300_3400": {"library": "none", "band": [300, 3400]},
+}
+
 
 def _process_row(job: tuple[ManifestRow, str, Path, dict[str, Channel], int]) -> tuple[list, list, dict]:
     """One source clip through every channel -> (manifest rows, rejects, {channel: (clean, out)})."""

@@ -7,6 +7,7 @@ import pytest
 from asnet.cli import main as cli_main
 from asnet.data.audio import load_audio
 from asnet.data.manifest import read_manifest, read_rejects
+from asnet.shift.codecfake import CODECFAKE_CHANNELS
 from asnet.utils import read_json
 
 PARAMS = str(Path(__file__).resolve().parents[2] / "params.yaml")
@@ -33,9 +34,9 @@ def codecfake(corpus, tmp_path_factory):
     return out
 
 
-def test_every_eval_clip_gets_every_condition(codecfake, params):
+def test_every_eval_clip_gets_every_condition(codecfake):
     rows = read_manifest(codecfake / "manifest.csv")
-    conditions = sorted(params["shift"]["codecfake"])
+    conditions = sorted(CODECFAKE_CHANNELS)
     assert sorted(r.utt_id for r in rows) == sorted(f"{u}-{c}" for u in ("b1", "s1") for c in conditions)
     assert {(r.label, r.system, r.split, r.corpus) for r in rows if r.utt_id.startswith("s1-")} == {
         ("spoof", "tts_x", "eval", "toy_codecfake")}
