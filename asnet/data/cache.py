@@ -2,7 +2,7 @@
 
 For each split, every clip is decoded, resampled to 16 kHz mono and stored as int16 in one
 `wave.npy` with an `index.csv`; then the front-end's features are cached beside it
-(`logmel.npy`, `prosody.npy`, `frames.csv`). A clip that cannot be decoded is listed in the
+(`spectral.npy`, `prosody.npy`, `frames.csv`). A clip that cannot be decoded is listed in the
 split's `rejects.csv` with the reason and skipped; the rest goes on.
 """
 from __future__ import annotations

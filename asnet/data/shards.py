@@ -4,7 +4,7 @@ Layout of one shard directory (`data/cache/<corpus>/<split>/`), ARCHITECTURE §3
 
     wave.npy      int16 [total_samples]       all clips, 16 kHz mono, concatenated
     index.csv     utt_id, offset, length, label, system, speaker   (offset/length in samples)
-    logmel.npy    float16 [total_frames, n_mels]   (feature shards, written with the model)
+    spectral.npy  float16 [total_frames, n_mels, planes]   (feature shards: log-mel + phase plane)
     prosody.npy   float16 [total_frames, n_pros]
     frames.csv    utt_id, offset, length                           (offset/length in frames)
 
@@ -100,13 +100,13 @@ class WaveShards:
 
 
 class FeatureShards:
-    """Read access to one split's cached features: `features[i]` -> (logmel [T, M], prosody [T, P])."""
+    """Read access to one split's cached features: `features[i]` -> (spectral [T, M, planes], prosody [T, P])."""
 
     def __init__(self, directory: str | os.PathLike):
         self.directory = Path(directory)
         with open(self.directory / "frames.csv", newline="") as f:
             self.frames = [(r["utt_id"], int(r["offset"]), int(r["length"])) for r in csv.DictReader(f)]
-        self.logmel = np.load(self.directory / "logmel.npy", mmap_mode="r")
+        self.spectral = np.load(self.directory / "spectral.npy", mmap_mode="r")
         self.prosody = np.load(self.directory / "prosody.npy", mmap_mode="r")
 
     def __len__(self) -> int:
@@ -115,7 +115,7 @@ class FeatureShards:
     def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         _, offset, length = self.frames[i]
         sl = slice(offset, offset + length)
-        return np.asarray(self.logmel[sl], np.float32), np.asarray(self.prosody[sl], np.float32)
+        return np.asarray(self.spectral[sl], np.float32), np.asarray(self.prosody[sl], np.float32)
 
 
 class ShardWriter:

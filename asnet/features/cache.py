@@ -2,7 +2,7 @@
 
 write_feature_shards(shard_dir, params["features"], batch_size) reads shard_dir's wave.npy +
 index.csv and writes, beside them, in index order:
-    logmel.npy   float16 [total_frames, n_mels]
+    spectral.npy float16 [total_frames, n_mels, len(SPECTRAL_PLANES)]   (log-mel, phase plane)
     prosody.npy  float16 [total_frames, len(PROSODY_CHANNELS)]
     frames.csv   utt_id, offset, length   (in frames; a clip of N samples has 1 + N // hop frames)
 Each row is exactly FrontEnd(params)(clip) for the whole clip (normalised per utterance), so
@@ -40,8 +40,8 @@ def write_feature_shards(shard_dir: str | os.PathLike, feature_params: dict, bat
     counts = [frontend.n_frames(c.length) for c in shards.clips]
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
     total = int(offsets[-1])
-    with atomic_path(shard_dir / "logmel.npy") as logmel_tmp, atomic_path(shard_dir / "prosody.npy") as prosody_tmp:
-        logmel = np.lib.format.open_memmap(logmel_tmp, "w+", np.float16, (total, frontend.n_mels))
+    with atomic_path(shard_dir / "spectral.npy") as spectral_tmp, atomic_path(shard_dir / "prosody.npy") as prosody_tmp:
+        spectral = np.lib.format.open_memmap(spectral_tmp, "w+", np.float16, (total, frontend.n_mels, frontend.n_planes))
         prosody = np.lib.format.open_memmap(prosody_tmp, "w+", np.float16, (total, frontend.n_prosody))
         for batch in progress(_length_batches([c.length for c in shards.clips], batch_size),
                               desc=f"features {shard_dir}", unit="batch"):
@@ -50,23 +50,23 @@ def write_feature_shards(shard_dir: str | os.PathLike, feature_params: dict, bat
             for row, i in enumerate(batch):
                 wave[row, : lengths[row]] = torch.from_numpy(shards[i])
             with torch.inference_mode():
-                batch_logmel, batch_prosody = frontend(wave, lengths)
+                batch_spectral, batch_prosody = frontend(wave, lengths)
             for row, i in enumerate(batch):
                 frames = slice(offsets[i], offsets[i + 1])
-                logmel[frames] = batch_logmel[row, : counts[i]].numpy()
+                spectral[frames] = batch_spectral[row, : counts[i]].numpy()
                 prosody[frames] = batch_prosody[row, : counts[i]].numpy()
-        _check_finite(logmel, prosody, shards, offsets)
-        logmel.flush()
+        _check_finite(spectral, prosody, shards, offsets)
+        spectral.flush()
         prosody.flush()
-        del logmel, prosody  # close the maps before the files are renamed
+        del spectral, prosody  # close the maps before the files are renamed
     rows = [{"utt_id": c.utt_id, "offset": int(offsets[i]), "length": counts[i]} for i, c in enumerate(shards.clips)]
     write_index(shard_dir / "frames.csv", rows, columns=FRAME_COLUMNS)
 
 
-def _check_finite(logmel: np.ndarray, prosody: np.ndarray, shards: WaveShards, offsets: np.ndarray) -> None:
+def _check_finite(spectral: np.ndarray, prosody: np.ndarray, shards: WaveShards, offsets: np.ndarray) -> None:
     """The front-end is finite on any int16 waveform (silence included); a violation is a bug, and
     the clips it hit are named rather than cached."""
-    bad_frames = ~(np.isfinite(logmel).all(1) & np.isfinite(prosody).all(1))
+    bad_frames = ~(np.isfinite(spectral).all((1, 2)) & np.isfinite(prosody).all(1))
     if bad_frames.any():
         clips = np.unique(np.searchsorted(offsets, np.flatnonzero(bad_frames), side="right") - 1)
         names = ", ".join(shards.clips[i].utt_id for i in clips[:10])

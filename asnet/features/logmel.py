@@ -24,12 +24,15 @@ class LogMel(nn.Module):
         self.register_buffer("mel_basis", torch.from_numpy(mel).T.contiguous(), persistent=False)
         self.register_buffer("window", torch.hann_window(win_length), persistent=False)
 
-    def power(self, wave: torch.Tensor) -> torch.Tensor:
-        """|STFT|^2 as [B, T, n_fft // 2 + 1]."""
-        spec = torch.stft(wave, self.n_fft, self.hop_length, self.win_length, self.window,
+    def stft(self, wave: torch.Tensor) -> torch.Tensor:
+        """Complex STFT [B, n_fft // 2 + 1, T]."""
+        return torch.stft(wave, self.n_fft, self.hop_length, self.win_length, self.window,
                           center=True, pad_mode="constant", return_complex=True)
+
+    def from_stft(self, spec: torch.Tensor) -> torch.Tensor:
         # real^2 + imag^2 rather than abs()^2: abs has an undefined gradient at exactly 0.
-        return (spec.real.square() + spec.imag.square()).transpose(1, 2)
+        power = (spec.real.square() + spec.imag.square()).transpose(1, 2)
+        return torch.log(power @ self.mel_basis + self.floor)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        return torch.log(self.power(wave) @ self.mel_basis + self.floor)
+        return self.from_stft(self.stft(wave))

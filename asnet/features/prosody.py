@@ -1,8 +1,11 @@
-"""Frame-level prosody: log-F0, voicing, log-RMS energy, zero-crossing rate, spectral flux.
+"""Frame-level prosody: log-F0, voicing, log-RMS energy, zero-crossing rate, spectral flux, and
+excitation peakiness (log-kurtosis of the LP residual, excitation.py: our addition to the paper's
+list, the one cue of phase-rebuilding copy-synthesis that survives a magnitude spectrogram).
 
 All on the shared time axis (framing.py). Channel order is PROSODY_CHANNELS. Units: log-F0 in
 log-Hz, voicing in [0, 1], log-RMS in log-amplitude (natural log), ZCR as the fraction of
-adjacent-sample pairs whose signs differ, flux as the mean rise of log-mel power over bands.
+adjacent-sample pairs whose signs differ, flux as the mean rise of log-mel power over bands,
+peakiness as log(kurtosis) (log 3 for Gaussian noise).
 """
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ import torch
 import torch.nn.functional as F
 
 from asnet.features.bpda import needs_grad, straight_through
+from asnet.features.excitation import residual_log_kurtosis
 from asnet.features.framing import frame_signal
 
-PROSODY_CHANNELS = ("log_f0", "voicing", "log_rms", "zcr", "flux")
+PROSODY_CHANNELS = ("log_f0", "voicing", "log_rms", "zcr", "flux", "peakiness")
 
 
 def log_rms(frames: torch.Tensor, power_floor: float) -> torch.Tensor:
@@ -39,11 +43,12 @@ def spectral_flux(logmel: torch.Tensor) -> torch.Tensor:
 
 
 def prosody_features(wave: torch.Tensor, logmel: torch.Tensor, pitch, win_length: int, hop_length: int,
-                     power_floor: float, zcr_surrogate_scale: float) -> torch.Tensor:
+                     power_floor: float, zcr_surrogate_scale: float, lpc_order: int) -> torch.Tensor:
     """wave [B, N], raw logmel [B, T, M], a YinPitch -> raw prosody [B, T, len(PROSODY_CHANNELS)]."""
     frames = frame_signal(wave, win_length, hop_length)
     f0, voicing = pitch(wave)
     return torch.stack([
         torch.log(f0), voicing, log_rms(frames, power_floor),
         zero_crossing_rate(frames, zcr_surrogate_scale), spectral_flux(logmel),
+        residual_log_kurtosis(wave, win_length, hop_length, lpc_order, power_floor),
     ], dim=-1)

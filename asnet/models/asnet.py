@@ -1,7 +1,7 @@
 """ASNet (AudioShieldNet) as the paper describes it (ARCHITECTURE §4).
 
-    wave [B, N] --FrontEnd--> log-mel [B, T, 80] --SpectralEncoder--> z_spec [B, d]
-                          \\-> prosody [B, T, 5] --ProsodyEncoder---> z_pros [B, d]
+    wave [B, N] --FrontEnd--> log-mel + phase plane [B, T, 80, 2] --SpectralEncoder--> z_spec [B, d]
+                          \\-> prosody [B, T, 6] --------------------ProsodyEncoder---> z_pros [B, d]
     each branch: auxiliary 2-class head -> branch logits, free energy E_b = -T logsumexp(logits_b / T)
     gate  alpha = softmax(MLP([z_spec, z_pros]) - w_e [E_spec, E_pros]);  z = alpha_s z_spec + alpha_p z_pros
     heads on z: detector logits (index 1 = bona fide), energy E(x), abstention logit, optional system logits
@@ -54,15 +54,16 @@ PROSODY_STRIDE = 2  # prosody moves slowly: 20 ms steps after the stem double th
 
 
 class SpectralEncoder(nn.Module):
-    """log-mel [B, T, M] -> z_spec [B, d]: a 2-D residual stack, bands folded into channels,
-    a 1x1 projection to d channels, attentive statistics pooling over time, a linear layer."""
+    """spectral view [B, T, M, P] -> z_spec [B, d]: a 2-D residual stack over (band, time) with the
+    P planes as input channels, bands folded into channels, a 1x1 projection to d channels,
+    attentive statistics pooling over time, a linear layer."""
 
-    def __init__(self, n_mels: int, channels: list[int], embed_dim: int, attention_dim: int):
+    def __init__(self, n_mels: int, n_planes: int, channels: list[int], embed_dim: int, attention_dim: int):
         super().__init__()
         if len(channels) != len(SPECTRAL_STRIDES):
             raise ValueError(f"spectral_channels needs {len(SPECTRAL_STRIDES)} widths (stem + blocks), got {channels}")
         stem_stride, *block_strides = SPECTRAL_STRIDES
-        self.stem = nn.Sequential(nn.Conv2d(1, channels[0], 3, stem_stride, 1, bias=False),
+        self.stem = nn.Sequential(nn.Conv2d(n_planes, channels[0], 3, stem_stride, 1, bias=False),
                                   nn.BatchNorm2d(channels[0]), nn.ReLU(inplace=True))
         self.blocks = nn.Sequential(*[ResBlock2d(c_in, c_out, stride) for c_in, c_out, stride
                                       in zip(channels[:-1], channels[1:], block_strides)])
@@ -75,8 +76,8 @@ class SpectralEncoder(nn.Module):
         self.pool = AttentivePooling(embed_dim, attention_dim)
         self.out = nn.Linear(2 * embed_dim, embed_dim)
 
-    def forward(self, logmel: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        x = self.blocks(self.stem(logmel.transpose(1, 2).unsqueeze(1)))  # [B, C, F', T']
+    def forward(self, spectral: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        x = self.blocks(self.stem(spectral.permute(0, 3, 2, 1)))  # [B, C, F', T']
         x = self.project(x.flatten(1, 2))  # [B, d, T']
         return self.out(self.pool(x, downsample_mask(mask, self.time_stride)))
 
@@ -120,7 +121,8 @@ class ASNet(nn.Module):
         super().__init__()
         d = params["embed_dim"]
         self.frontend = FrontEnd(params["features"])
-        self.spectral = SpectralEncoder(self.frontend.n_mels, params["spectral_channels"], d, params["attention_dim"])
+        self.spectral = SpectralEncoder(self.frontend.n_mels, self.frontend.n_planes, params["spectral_channels"], d,
+                                        params["attention_dim"])
         self.prosodic = ProsodyEncoder(self.frontend.n_prosody, params["prosody_channels"],
                                        params["prosody_dilations"], d, params["attention_dim"])
         self.spectral_head = nn.Linear(d, 2)
@@ -138,13 +140,13 @@ class ASNet(nn.Module):
 
     def forward(self, wave: torch.Tensor, lengths: torch.Tensor | None = None) -> ASNetOutput:
         """wave [B, N] in [-1, 1]; lengths [B] = valid samples per row of a zero-padded batch (None = all)."""
-        logmel, prosody = self.frontend(wave, lengths)
-        return self.forward_features(logmel, prosody, self.frontend.frame_mask(lengths, wave.shape[-1]))
+        spectral, prosody = self.frontend(wave, lengths)
+        return self.forward_features(spectral, prosody, self.frontend.frame_mask(lengths, wave.shape[-1]))
 
-    def forward_features(self, logmel: torch.Tensor, prosody: torch.Tensor,
+    def forward_features(self, spectral: torch.Tensor, prosody: torch.Tensor,
                          mask: torch.Tensor | None = None) -> ASNetOutput:
         """The network after the front-end (e.g. on cached features); mask [B, T] marks real frames."""
-        z_spec = self.spectral(logmel, mask)
+        z_spec = self.spectral(spectral, mask)
         z_pros = self.prosodic(prosody, mask)
         branch_logits = (self.spectral_head(z_spec).float(), self.prosodic_head(z_pros).float())
         branch_energy = torch.stack([free_energy(b, self.energy_temperature) for b in branch_logits], dim=-1)

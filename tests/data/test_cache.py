@@ -45,5 +45,5 @@ def test_cache_writes_every_split_and_rejects_the_corrupt_clip(corpus):
     resampled = WaveShards(root / "cache" / "train")[1]
     np.testing.assert_allclose(resampled, load_audio(root / "audio" / "c1.wav", 16000), atol=1 / 32767)
     features = FeatureShards(root / "cache" / "train")
-    logmel, prosody = features[1]
-    assert logmel.shape[0] == prosody.shape[0] == 1 + len(resampled) // 160
+    spectral, prosody = features[1]
+    assert spectral.shape[0] == prosody.shape[0] == 1 + len(resampled) // 160

@@ -30,17 +30,17 @@ def test_cached_features_equal_the_online_front_end(tmp_path, features_params):
     cached = FeatureShards(tmp_path)
     frontend = FrontEnd(features_params)
     assert [f[0] for f in cached.frames] == [f"utt{i}" for i in range(4)]
-    assert cached.logmel.dtype == np.float16 and cached.prosody.dtype == np.float16
+    assert cached.spectral.dtype == np.float16 and cached.prosody.dtype == np.float16
     for i, wave in enumerate(waves):
         stored = torch.from_numpy(np.round(wave * 32767) / 32767).float()  # what the int16 shard holds
         with torch.no_grad():
-            logmel, prosody = (x[0].numpy() for x in frontend(stored[None]))
-        cached_logmel, cached_prosody = cached[i]
-        assert cached_logmel.shape == logmel.shape and cached_prosody.shape == prosody.shape
-        np.testing.assert_allclose(cached_logmel, logmel, rtol=1e-3, atol=1e-3)
+            spectral, prosody = (x[0].numpy() for x in frontend(stored[None]))
+        cached_spectral, cached_prosody = cached[i]
+        assert cached_spectral.shape == spectral.shape and cached_prosody.shape == prosody.shape
+        np.testing.assert_allclose(cached_spectral, spectral, rtol=1e-3, atol=1e-3)
         np.testing.assert_allclose(cached_prosody, prosody, rtol=1e-3, atol=1e-3)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames.csv", "index.csv", "logmel.npy", "prosody.npy", "wave.npy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames.csv", "index.csv", "prosody.npy", "spectral.npy", "wave.npy"]
 
-    first = {name: (tmp_path / name).read_bytes() for name in ("logmel.npy", "prosody.npy", "frames.csv")}
+    first = {name: (tmp_path / name).read_bytes() for name in ("spectral.npy", "prosody.npy", "frames.csv")}
     write_feature_shards(tmp_path, features_params, batch_size=3)
     assert all((tmp_path / name).read_bytes() == data for name, data in first.items())  # deterministic

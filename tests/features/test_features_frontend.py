@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from asnet.features.frontend import FrontEnd
+from asnet.features.frontend import SPECTRAL_PLANES, FrontEnd
 from asnet.features.prosody import PROSODY_CHANNELS
 
 
@@ -19,40 +19,43 @@ def speechlike(n: int, seed: int, f0: float = 140.0) -> torch.Tensor:
 
 def test_shapes_dtypes_and_frame_count(frontend, features_params):
     wave = torch.stack([speechlike(8000, 0), speechlike(8000, 1)])
-    logmel, prosody = frontend(wave)
+    spectral, prosody = frontend(wave)
     frames = 1 + 8000 // features_params["hop_length"]
-    assert logmel.shape == (2, frames, features_params["n_mels"]) and logmel.dtype == torch.float32
+    assert spectral.shape == (2, frames, features_params["n_mels"], len(SPECTRAL_PLANES))
+    assert spectral.dtype == torch.float32
     assert prosody.shape == (2, frames, len(PROSODY_CHANNELS)) and prosody.dtype == torch.float32
     assert frontend.n_frames(8000) == frames
 
 
 def test_normalisation_is_per_utterance_and_removes_gain(frontend):
     wave = speechlike(8000, 0)
-    logmel, prosody = frontend(torch.stack([wave, 0.25 * wave]))
+    spectral, prosody = frontend(torch.stack([wave, 0.25 * wave]))
+    logmel, phase = spectral[..., 0], spectral[..., 1]
     assert torch.allclose(logmel[0].mean(), torch.tensor(0.0), atol=1e-5)
     assert torch.allclose(logmel[0].std(unbiased=False), torch.tensor(1.0), atol=1e-4)
-    # a 12 dB quieter copy: same normalised log-mel and log-RMS (up to the floors), same F0
+    # a 12 dB quieter copy: same normalised log-mel, phase plane and log-RMS (up to the floors), same F0
     assert (logmel[0] - logmel[1]).abs().mean() < 0.05  # raw log-mel: log 16 = 2.8 apart
+    assert (phase[0] - phase[1]).abs().mean() < 0.1 and phase.abs().max() <= 1.0  # floors reach quiet bands
     assert torch.allclose(prosody[0, :, [0, 2]], prosody[1, :, [0, 2]], atol=0.05)
 
 
 def test_silence_and_very_short_clips_give_finite_features(frontend):
     for wave in (torch.zeros(1, 4000), torch.full((1, 4000), 1e-9), speechlike(50, 0)[None]):
-        logmel, prosody = frontend(wave)
-        assert torch.isfinite(logmel).all() and torch.isfinite(prosody).all()
+        spectral, prosody = frontend(wave)
+        assert torch.isfinite(spectral).all() and torch.isfinite(prosody).all()
 
 
 def test_a_padded_clip_equals_the_clip_alone(frontend):
     short, long = speechlike(5000, 0), speechlike(9000, 1, f0=210.0)
     batch = torch.zeros(2, 9000)
     batch[0, :5000], batch[1] = short, long
-    logmel, prosody = frontend(batch, lengths=torch.tensor([5000, 9000]))
-    alone_logmel, alone_prosody = frontend(short[None])
-    frames = alone_logmel.shape[1]
-    assert torch.allclose(logmel[0, :frames], alone_logmel[0], atol=1e-5)
+    spectral, prosody = frontend(batch, lengths=torch.tensor([5000, 9000]))
+    alone_spectral, alone_prosody = frontend(short[None])
+    frames = alone_spectral.shape[1]
+    assert torch.allclose(spectral[0, :frames], alone_spectral[0], atol=1e-5)
     assert torch.allclose(prosody[0, :frames], alone_prosody[0], atol=1e-5)
-    assert (logmel[0, frames:] == 0).all() and (prosody[0, frames:] == 0).all()
-    assert torch.allclose(frontend(long[None])[0][0], logmel[1], atol=1e-5)
+    assert (spectral[0, frames:] == 0).all() and (prosody[0, frames:] == 0).all()
+    assert torch.allclose(frontend(long[None])[0][0], spectral[1], atol=1e-5)
 
 
 def test_cpu_chunking_and_autocast_do_not_change_the_output(features_params):
@@ -65,10 +68,11 @@ def test_cpu_chunking_and_autocast_do_not_change_the_output(features_params):
         assert torch.allclose(a, b, atol=1e-5) and c.dtype == torch.float32 and torch.allclose(a, c, atol=1e-5)
 
 
-@pytest.mark.parametrize("view", [0, 1], ids=["logmel", "prosody"])
+@pytest.mark.parametrize("view", [(0, 0), (0, 1), (1, slice(None))], ids=["logmel", "phase", "prosody"])
 def test_each_view_passes_a_finite_nonzero_gradient_to_the_wave(frontend, view):
     wave = speechlike(4000, 0)[None].requires_grad_(True)
-    features = frontend(wave)[view]
+    output, plane = view
+    features = frontend(wave)[output][..., plane]
     (features * torch.randn_like(features)).sum().backward()
     assert torch.isfinite(wave.grad).all() and wave.grad.abs().sum() > 0
 

@@ -58,8 +58,8 @@ def test_system_head_when_enabled():
 def test_gradient_reaches_the_wave_through_each_branch_alone(model, wave, branch):
     """The detector score with the other view's features detached, and the branch's own head."""
     x = wave.clone().requires_grad_(True)
-    logmel, prosody = model.frontend(x)
-    features = (logmel, prosody.detach()) if branch == 0 else (logmel.detach(), prosody)
+    spectral, prosody = model.frontend(x)
+    features = (spectral, prosody.detach()) if branch == 0 else (spectral.detach(), prosody)
     out = model.forward_features(*features)
     for target in (out.score.sum(), out.branch_logits[branch][:, 1].sum()):
         x.grad = None
@@ -91,8 +91,8 @@ def test_gate_moves_weight_toward_the_branch_with_lower_energy():
 def test_zero_gate_energy_weight_removes_the_energy_term(wave):
     model = build_model(MODEL_PARAMS).eval()
     with torch.no_grad():
-        logmel, prosody = model.frontend(wave)
-        z_spec, z_pros = model.spectral(logmel, None), model.prosodic(prosody, None)
+        spectral, prosody = model.frontend(wave)
+        z_spec, z_pros = model.spectral(spectral, None), model.prosodic(prosody, None)
         embedding_only = torch.softmax(model.gate.mlp(torch.cat([z_spec, z_pros], -1)), -1)
         model.gate_energy_weight = 0.0
         assert torch.allclose(model(wave).gate, embedding_only, atol=1e-6)
