@@ -102,7 +102,8 @@ def code_deps(module: str) -> tuple[str, ...]:
         # a package's __init__ runs whenever a submodule is imported
         for i in range(1, len(parts)):
             todo.append(".".join(parts[:i]))
-    return tuple(sorted(str(p.relative_to(ROOT)) for p in seen))
+    # An empty package __init__ runs nothing: as a dependency it would only cost every `dvc repro` a check.
+    return tuple(sorted(str(p.relative_to(ROOT)) for p in seen if p.stat().st_size))
 
 
 # ---------------------------------------------------------------- the stages
@@ -128,7 +129,9 @@ def prepare_stage() -> Stage:
         name=f"prepare_{CORPUS}",
         cmd=f"asnet prepare {CORPUS} --out {PREPARED}",
         modules=("asnet.data.prepare", f"asnet.data.{CORPUS}.build"),  # the adapter is imported by name
-        outs=(PREPARED,),
+        # Separate outputs, so the cache can depend on the manifest alone (it checks every clip's
+        # sha256) instead of DVC walking the audio directory once more on every `dvc repro`.
+        outs=(f"{PREPARED}/audio", f"{PREPARED}/manifest.csv", f"{PREPARED}/rejects.csv", f"{PREPARED}/stats.json"),
         params=("base.sample_rate", f"prepare_{CORPUS}"),
         runtime_min=30,
     )
@@ -139,7 +142,7 @@ def cache_stage() -> Stage:
         name=f"cache_{CORPUS}",
         cmd=f"asnet cache --manifest {PREPARED}/manifest.csv --out {CACHE}",
         modules=("asnet.data.cache",),
-        deps=(PREPARED,),
+        deps=(f"{PREPARED}/manifest.csv",),
         outs=tuple(f"{CACHE}/{s}" for s in SPLITS),
         params=("base.sample_rate", "cache", "features"),
         runtime_min=30,

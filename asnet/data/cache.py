@@ -2,12 +2,15 @@
 
 For each split, every clip is decoded, resampled to 16 kHz mono and stored as int16 in one
 `wave.npy` with an `index.csv`; then the front-end's features are cached beside it
-(`spectral.npy`, `prosody.npy`, `frames.csv`). A clip that cannot be decoded is listed in the
-split's `rejects.csv` with the reason and skipped; the rest goes on.
+(`spectral.npy`, `prosody.npy`, `frames.csv`). A clip that cannot be decoded, or whose bytes no
+longer match the manifest's sha256, is listed in the split's `rejects.csv` with the reason and
+skipped; the rest goes on. The hash check is what lets the manifest stand for the audio in the
+DAG: the cache stage depends on manifest.csv alone, not on walking thousands of audio files.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -27,19 +30,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="decoding processes (default: params cache.workers)")
 
 
-def _decode(job: tuple[str, int]) -> tuple[np.ndarray | None, str]:
+def _decode(job: tuple[str, str, int]) -> tuple[np.ndarray | None, str]:
     from asnet.data.audio import AudioError, load_audio
 
-    path, sample_rate = job
+    path, sha256, sample_rate = job
     try:
+        if hashlib.sha256(Path(path).read_bytes()).hexdigest() != sha256:
+            return None, "sha256 differs from the manifest (file changed after it was written)"
         return load_audio(path, sample_rate), ""
+    except OSError as error:
+        return None, f"unreadable ({type(error).__name__})"
     except AudioError as error:
         return None, str(error)
 
 
 def write_wave_shards(rows: list, root: Path, out_dir: Path, sample_rate: int, workers: int) -> None:
     """Decode `rows` (one split) into out_dir/wave.npy + index.csv + rejects.csv."""
-    jobs = [(str(root / r.path), sample_rate) for r in rows]
+    jobs = [(str(root / r.path), r.sha256, sample_rate) for r in rows]
     with ShardWriter(out_dir) as writer, ProcessPoolExecutor(max_workers=workers) as pool:
         decoded = pool.map(_decode, jobs, chunksize=16) if workers > 1 else map(_decode, jobs)
         for row, (wave, reason) in progress(zip(rows, decoded), total=len(rows), desc=f"cache {out_dir.name}"):

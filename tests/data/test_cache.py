@@ -1,5 +1,7 @@
 """`asnet cache`: manifest -> per-split shards; bad audio is rejected by name, the rest goes on."""
 import csv
+import dataclasses
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -17,15 +19,18 @@ from asnet.utils import load_params
 def corpus(tmp_path):
     rng = np.random.default_rng(0)
     rows = []
-    for i, split in enumerate(["train", "train", "dev", "eval", "eval"]):
+    for i, split in enumerate(["train", "train", "dev", "eval", "eval", "eval"]):
         path = tmp_path / "audio" / f"c{i}.wav"
         rate = 22050 if i == 1 else 16000  # one clip needs resampling
         wave = 0.3 * np.sin(2 * np.pi * 180 * np.arange(rate // 2) / rate) + rng.normal(0, 0.01, rate // 2)
         sha = write_wav(path, wave.astype(np.float32), rate)
         rows.append(ManifestRow(f"c{i}", f"audio/c{i}.wav", "bonafide" if i % 2 else "spoof", "bonafide" if i % 2 else "tts",
                                 f"spk{i}", "en", split, "toy", 0.5, rate, sha))
-    (tmp_path / "audio" / "c4.wav").write_bytes(b"RIFF not really a wav")  # corrupt after the manifest was made
+    corrupt = b"RIFF not really a wav"  # listed with its true hash, but undecodable
+    (tmp_path / "audio" / "c4.wav").write_bytes(corrupt)
+    rows[4] = dataclasses.replace(rows[4], sha256=hashlib.sha256(corrupt).hexdigest())
     write_manifest(rows, tmp_path / "manifest.csv")
+    write_wav(tmp_path / "audio" / "c5.wav", np.zeros(800, np.float32) + 0.1, 16000)  # changed after the manifest
     params = tmp_path / "params.yaml"
     repo = load_params(Path(__file__).resolve().parents[2] / "params.yaml")
     params.write_text(yaml.safe_dump({"base": repo["base"], "cache": {"batch_size": 2, "workers": 1}, "features": repo["features"]}))
@@ -40,8 +45,9 @@ def test_cache_writes_every_split_and_rejects_the_corrupt_clip(corpus):
     assert [c.utt_id for c in WaveShards(root / "cache" / "train").clips] == ["c0", "c1"]
     assert [c.utt_id for c in WaveShards(root / "cache" / "eval").clips] == ["c3"]
     with open(root / "cache" / "eval" / "rejects.csv") as f:
-        (reject,) = list(csv.DictReader(f))
-    assert reject["utt_id"] == "c4" and reject["reason"]
+        rejects = {r["utt_id"]: r["reason"] for r in csv.DictReader(f)}
+    assert sorted(rejects) == ["c4", "c5"]
+    assert "unreadable" in rejects["c4"] and "sha256" in rejects["c5"]
     resampled = WaveShards(root / "cache" / "train")[1]
     np.testing.assert_allclose(resampled, load_audio(root / "audio" / "c1.wav", 16000), atol=1 / 32767)
     features = FeatureShards(root / "cache" / "train")
