@@ -16,9 +16,8 @@ silent frame as noise (value log 3) rather than 0/0. Every step is smooth, so no
 """
 from __future__ import annotations
 
-import math
-
 import torch
+import torch.nn.functional as F
 
 from asnet.features.framing import frame_signal
 
@@ -26,14 +25,13 @@ from asnet.features.framing import frame_signal
 def levinson(r: torch.Tensor) -> torch.Tensor:
     """Autocorrelations r [..., p + 1] -> predictor a [..., p + 1] with a_0 = 1 (error filter)."""
     order = r.shape[-1] - 1
-    a = torch.zeros_like(r)
-    a[..., 0] = 1.0
+    reversed_r = r.flip(-1)  # [r_p, ..., r_0]: reversed_r[..., p - i : p] = [r_i, ..., r_1]
+    a = torch.ones_like(r[..., :1])
     error = r[..., 0]
     for i in range(1, order + 1):
-        reflection = -(a[..., :i] * r[..., 1 : i + 1].flip(-1)).sum(-1) / error
-        a = torch.cat([a[..., :i] + reflection[..., None] * torch.cat(
-            [torch.zeros_like(a[..., :1]), a[..., :i].flip(-1)[..., :-1]], -1),
-            reflection[..., None], a[..., i + 1 :]], -1)
+        reflection = -(a * reversed_r[..., order - i : order]).sum(-1) / error
+        a = F.pad(a, (0, 1))  # [a_0 .. a_{i-1}, 0], whose reverse is [0, a_{i-1} .. a_0]
+        a = a + reflection[..., None] * a.flip(-1)
         error = error * (1 - reflection.square())
     return a
 
@@ -41,16 +39,18 @@ def levinson(r: torch.Tensor) -> torch.Tensor:
 def residual_log_kurtosis(wave: torch.Tensor, win_length: int, hop_length: int, order: int,
                           power_floor: float) -> torch.Tensor:
     """wave [B, N] -> log-kurtosis of the LP residual per frame [B, 1 + N // hop]."""
-    frames = frame_signal(wave, win_length, hop_length)  # [B, T, L]
+    # On CPU, `order + 1` shifted multiply-adds beat an FFT for the autocorrelation, and one grouped
+    # convolution (a filter per frame) beats them for the residual: ~10x an unfolded product.
     window = torch.hann_window(win_length, device=wave.device, dtype=wave.dtype)
-    n_fft = 2 ** math.ceil(math.log2(2 * win_length))
-    spectrum = torch.fft.rfft(frames * window, n_fft)
-    r = torch.fft.irfft(spectrum.real.square() + spectrum.imag.square(), n_fft)[..., : order + 1]
-    r = r + torch.nn.functional.pad(torch.full_like(r[..., :1], window.square().sum() * power_floor), (0, order))
-    a = levinson(r)
+    windowed = frame_signal(wave, win_length, hop_length) * window  # [B, T, L]
+    r = torch.stack([(windowed[..., : win_length - k] * windowed[..., k:]).sum(-1) for k in range(order + 1)], -1)
+    noise = window.square().sum() * power_floor  # r_0 of white noise at the floor, seen through the window
+    a = levinson(torch.cat([r[..., :1] + noise, r[..., 1:]], -1))
     # The frame plus the `order` samples before it, so the filter runs over the frame's own samples.
     history = frame_signal(wave, win_length + order, hop_length, left=win_length // 2 + order)
-    residual = (history.unfold(-1, order + 1, 1) * a.flip(-1)[..., None, :]).sum(-1)  # [B, T, L]
+    batch, frames, _ = history.shape
+    residual = F.conv1d(history.reshape(1, batch * frames, -1), a.flip(-1).reshape(batch * frames, 1, order + 1),
+                        groups=batch * frames).reshape(batch, frames, win_length)
     m2 = residual.square().mean(-1)
     m4 = residual.square().square().mean(-1)
     return torch.log(m4 + 3 * power_floor**2) - 2 * torch.log(m2 + power_floor)

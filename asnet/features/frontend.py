@@ -62,8 +62,9 @@ class FrontEnd(nn.Module):
     def raw(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Features before normalisation: log-mel in nats, phase plane, prosody in PROSODY_CHANNELS units."""
         spec = self.logmel.stft(wave)
-        logmel = self.logmel.from_stft(spec)
-        phase = if_deviation(spec, self.logmel.mel_basis, self.hop_length, self.logmel.floor)
+        power = self.logmel.power(spec)
+        logmel = self.logmel.from_power(power)
+        phase = if_deviation(spec, power, self.logmel.mel_basis, self.hop_length, self.logmel.floor)
         prosody = prosody_features(wave, logmel, self.pitch, self.win_length, self.hop_length,
                                    self.power_floor, self.zcr_surrogate_scale, self.lpc_order)
         return logmel, phase, prosody

@@ -29,10 +29,13 @@ class LogMel(nn.Module):
         return torch.stft(wave, self.n_fft, self.hop_length, self.win_length, self.window,
                           center=True, pad_mode="constant", return_complex=True)
 
-    def from_stft(self, spec: torch.Tensor) -> torch.Tensor:
-        # real^2 + imag^2 rather than abs()^2: abs has an undefined gradient at exactly 0.
-        power = (spec.real.square() + spec.imag.square()).transpose(1, 2)
-        return torch.log(power @ self.mel_basis + self.floor)
+    @staticmethod
+    def power(spec: torch.Tensor) -> torch.Tensor:
+        """|STFT|^2 [B, K, T]: real^2 + imag^2 rather than abs()^2, whose gradient is undefined at 0."""
+        return spec.real.square() + spec.imag.square()
+
+    def from_power(self, power: torch.Tensor) -> torch.Tensor:
+        return torch.log(power.transpose(1, 2) @ self.mel_basis + self.floor)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        return self.from_stft(self.stft(wave))
+        return self.from_power(self.power(self.stft(wave)))

@@ -22,15 +22,13 @@ import torch
 import torch.nn.functional as F
 
 
-def if_deviation(spec: torch.Tensor, mel_basis: torch.Tensor, hop_length: int, floor: float) -> torch.Tensor:
-    """Complex STFT [B, K, T] (K = n_fft // 2 + 1), mel_basis [K, M] -> plane [B, T, M]."""
+def if_deviation(spec: torch.Tensor, power: torch.Tensor, mel_basis: torch.Tensor, hop_length: int,
+                 floor: float) -> torch.Tensor:
+    """Complex STFT [B, K, T] (K = n_fft // 2 + 1), its power |S|^2, mel_basis [K, M] -> plane [B, T, M]."""
     n_fft = 2 * (spec.shape[1] - 1)
     k = torch.arange(spec.shape[1], device=spec.device, dtype=spec.real.dtype)
     expected = torch.polar(torch.ones_like(k), -2 * math.pi * hop_length * k / n_fft)[:, None]
-    current, previous = spec[..., 1:], spec[..., :-1]
-    advance = (current * previous.conj() * expected).real  # [B, K, T - 1]
-    power = current.real.square() + current.imag.square()
-    previous_power = previous.real.square() + previous.imag.square()
-    magnitude = (power * previous_power + floor**2).sqrt()  # |S_t||S_t-1|, with a finite gradient at 0
+    advance = (spec[..., 1:] * spec[..., :-1].conj() * expected).real  # [B, K, T - 1]
+    magnitude = (power[..., 1:] * power[..., :-1] + floor**2).sqrt()  # |S_t||S_t-1|, with a finite gradient at 0
     plane = (advance.transpose(1, 2) @ mel_basis) / (magnitude.transpose(1, 2) @ mel_basis + floor)
     return F.pad(plane, (0, 0, 1, 0))

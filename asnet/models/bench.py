@@ -7,7 +7,8 @@ records the 1-minute load average); CPU time per audio second is the steadier co
 - parameters;
 - the whole model on --batch clips of --seconds s: seconds per batch, clips/s, x real time;
 - the front-end alone on the same batch, against a librosa reference that computes the same
-  features clip by clip (melspectrogram + log, pyin, rms, zero_crossing_rate, onset_strength);
+  features clip by clip (melspectrogram + log, pyin, rms, zero_crossing_rate, onset_strength,
+  the phase plane from librosa.stft angles, librosa.lpc + lfilter + kurtosis per frame);
 - with --device cuda: also forward + backward under bf16 autocast at --train-batch clips.
 Goals (issue 3): front-end >= 100x faster than the reference; model >= 500x real time on CPU.
 The input is seeded synthetic speech-like audio (harmonics with a moving F0, syllabic envelope,
@@ -73,6 +74,8 @@ def librosa_reference(wave, features: dict) -> None:
     """The same features as the front-end, the usual way: librosa, one clip at a time."""
     import librosa
     import numpy as np
+    import scipy.signal
+    import scipy.stats
 
     sr, hop, win = features["sample_rate"], features["hop_length"], features["win_length"]
     mel = librosa.feature.melspectrogram(y=wave, sr=sr, n_fft=features["n_fft"], hop_length=hop, win_length=win,
@@ -83,6 +86,18 @@ def librosa_reference(wave, features: dict) -> None:
     librosa.feature.rms(y=wave, frame_length=win, hop_length=hop)
     librosa.feature.zero_crossing_rate(wave, frame_length=win, hop_length=hop)
     librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr)
+    # phase plane: frame-to-frame phase advance against each bin's nominal one, pooled per mel band
+    spec = librosa.stft(wave, n_fft=features["n_fft"], hop_length=hop, win_length=win, center=True, pad_mode="constant")
+    nominal = 2 * np.pi * hop * np.arange(spec.shape[0])[:, None] / features["n_fft"]
+    weight = np.abs(spec[:, 1:] * spec[:, :-1])
+    basis = librosa.filters.mel(sr=sr, n_fft=features["n_fft"], n_mels=features["n_mels"],
+                                fmin=features["f_min"], fmax=features["f_max"])
+    (basis @ (weight * np.cos(np.angle(spec[:, 1:]) - np.angle(spec[:, :-1]) - nominal))) / (basis @ weight + features["mel_floor"])
+    # peakiness: kurtosis of each frame's LP residual
+    window = scipy.signal.get_window("hann", win)
+    for frame in librosa.util.frame(np.pad(wave, win // 2), frame_length=win, hop_length=hop).T:
+        residual = scipy.signal.lfilter(librosa.lpc(frame * window, order=features["lpc_order"]), [1.0], frame)
+        scipy.stats.kurtosis(residual, fisher=False)
 
 
 def throughput(times: list[tuple[float, float]], clips: int, clip_seconds: float) -> dict:

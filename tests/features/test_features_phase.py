@@ -10,7 +10,8 @@ from asnet.features.phase import if_deviation
 def plane(wave: torch.Tensor, p: dict) -> torch.Tensor:
     logmel = LogMel(p["sample_rate"], p["n_fft"], p["win_length"], p["hop_length"], p["n_mels"],
                     p["f_min"], p["f_max"], p["mel_floor"])
-    return if_deviation(logmel.stft(wave), logmel.mel_basis, p["hop_length"], p["mel_floor"])
+    spec = logmel.stft(wave)
+    return if_deviation(spec, logmel.power(spec), logmel.mel_basis, p["hop_length"], p["mel_floor"])
 
 
 def reference_plane(wave: np.ndarray, p: dict) -> np.ndarray:
