@@ -104,5 +104,6 @@ def test_snakemake_lint_is_clean():
 
 
 def test_slurm_profile_dry_runs_without_a_cluster():
-    out = snakemake("-n", "--profile", "workflow/profiles/slurm")
+    # --forceall: plan every job even in a workspace where `make demo` already built everything
+    out = snakemake("-n", "--forceall", "--profile", "workflow/profiles/slurm")
     assert "This was a dry-run" in out
