@@ -8,7 +8,7 @@ records the 1-minute load average); CPU time per audio second is the steadier co
 - the whole model on --batch clips of --seconds s: seconds per batch, clips/s, x real time;
 - the front-end alone on the same batch, against a librosa reference that computes the same
   features clip by clip (melspectrogram + log, pyin, rms, zero_crossing_rate, onset_strength,
-  the phase plane from librosa.stft angles, librosa.lpc + lfilter + kurtosis per frame);
+  reference_phase_plane, reference_peakiness);
 - with --device cuda: also forward + backward under bf16 autocast at --train-batch clips.
 Goals (issue 3): front-end >= 100x faster than the reference; model >= 500x real time on CPU.
 The input is seeded synthetic speech-like audio (harmonics with a moving F0, syllabic envelope,
@@ -74,8 +74,6 @@ def librosa_reference(wave, features: dict) -> None:
     """The same features as the front-end, the usual way: librosa, one clip at a time."""
     import librosa
     import numpy as np
-    import scipy.signal
-    import scipy.stats
 
     sr, hop, win = features["sample_rate"], features["hop_length"], features["win_length"]
     mel = librosa.feature.melspectrogram(y=wave, sr=sr, n_fft=features["n_fft"], hop_length=hop, win_length=win,
@@ -86,18 +84,48 @@ def librosa_reference(wave, features: dict) -> None:
     librosa.feature.rms(y=wave, frame_length=win, hop_length=hop)
     librosa.feature.zero_crossing_rate(wave, frame_length=win, hop_length=hop)
     librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr)
-    # phase plane: frame-to-frame phase advance against each bin's nominal one, pooled per mel band
-    spec = librosa.stft(wave, n_fft=features["n_fft"], hop_length=hop, win_length=win, center=True, pad_mode="constant")
-    nominal = 2 * np.pi * hop * np.arange(spec.shape[0])[:, None] / features["n_fft"]
-    weight = np.abs(spec[:, 1:] * spec[:, :-1])
-    basis = librosa.filters.mel(sr=sr, n_fft=features["n_fft"], n_mels=features["n_mels"],
+    reference_phase_plane(wave, features)
+    reference_peakiness(wave, features)
+
+
+def reference_phase_plane(wave, features: dict):
+    """asnet.features.phase in numpy from librosa's STFT angles -> [T, n_mels] (also the tests' oracle)."""
+    import librosa
+    import numpy as np
+
+    spec = librosa.stft(wave.astype(np.float64), n_fft=features["n_fft"], hop_length=features["hop_length"],
+                        win_length=features["win_length"], center=True, pad_mode="constant")
+    basis = librosa.filters.mel(sr=features["sample_rate"], n_fft=features["n_fft"], n_mels=features["n_mels"],
                                 fmin=features["f_min"], fmax=features["f_max"])
-    (basis @ (weight * np.cos(np.angle(spec[:, 1:]) - np.angle(spec[:, :-1]) - nominal))) / (basis @ weight + features["mel_floor"])
-    # peakiness: kurtosis of each frame's LP residual
+    nominal = 2 * np.pi * features["hop_length"] * np.arange(spec.shape[0])[:, None] / features["n_fft"]
+    deviation = np.angle(spec[:, 1:]) - np.angle(spec[:, :-1]) - nominal
+    weight = np.abs(spec[:, 1:]) * np.abs(spec[:, :-1])
+    plane = (basis @ (weight * np.cos(deviation))) / (basis @ weight + features["mel_floor"])
+    return np.pad(plane.T, ((1, 0), (0, 0)))
+
+
+def reference_peakiness(wave, features: dict):
+    """asnet.features.excitation in numpy, frame by frame: autocorrelation LPC (scipy's Toeplitz
+    solver), lfilter, log-kurtosis with the same noise floor -> [T] (also the tests' oracle)."""
+    import numpy as np
+    import scipy.linalg
+    import scipy.signal
+
+    win, hop, order = features["win_length"], features["hop_length"], features["lpc_order"]
+    floor = 10.0 ** (features["noise_floor_db"] / 10.0)
     window = scipy.signal.get_window("hann", win)
-    for frame in librosa.util.frame(np.pad(wave, win // 2), frame_length=win, hop_length=hop).T:
-        residual = scipy.signal.lfilter(librosa.lpc(frame * window, order=features["lpc_order"]), [1.0], frame)
-        scipy.stats.kurtosis(residual, fisher=False)
+    padded = np.pad(wave.astype(np.float64), (win // 2 + order, win))
+    values = []
+    for t in range(1 + len(wave) // hop):
+        history = padded[t * hop : t * hop + win + order]  # the frame and the `order` samples before it
+        frame = history[order:] * window
+        r = np.array([frame[: win - k] @ frame[k:] for k in range(order + 1)])
+        r[0] += window @ window * floor
+        a = np.concatenate([[1.0], scipy.linalg.solve_toeplitz(r[:order], -r[1:])])
+        residual = scipy.signal.lfilter(a, [1.0], history)[order:]
+        m2, m4 = np.mean(residual**2), np.mean(residual**4)
+        values.append(np.log(m4 + 3 * floor**2) - 2 * np.log(m2 + floor))
+    return np.array(values)
 
 
 def throughput(times: list[tuple[float, float]], clips: int, clip_seconds: float) -> dict:

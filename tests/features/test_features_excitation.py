@@ -6,6 +6,7 @@ import torch
 from scipy.linalg import solve_toeplitz
 
 from asnet.features.excitation import levinson, residual_log_kurtosis
+from asnet.models.bench import reference_peakiness
 
 FLOOR = 1e-7  # -70 dBFS, the params' noise floor
 
@@ -46,3 +47,11 @@ def test_gain_does_not_change_it_and_the_gradient_is_finite():
     wave.requires_grad_(True)
     kurtosis(wave).sum().backward()
     assert torch.isfinite(wave.grad).all() and wave.grad.abs().sum() > 0
+
+
+def test_it_equals_a_frame_by_frame_numpy_implementation_on_speech(features_params, load_speech):
+    p = features_params
+    wave = load_speech("goforward.raw")[:16000]
+    ours = residual_log_kurtosis(torch.from_numpy(wave)[None], p["win_length"], p["hop_length"], p["lpc_order"],
+                                 10.0 ** (p["noise_floor_db"] / 10.0))[0].numpy()
+    np.testing.assert_allclose(ours, reference_peakiness(wave, p), atol=2e-3)

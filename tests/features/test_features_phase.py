@@ -1,10 +1,10 @@
 """The phase plane: instantaneous-frequency deviation per mel band."""
-import librosa
 import numpy as np
 import torch
 
 from asnet.features.logmel import LogMel
 from asnet.features.phase import if_deviation
+from asnet.models.bench import reference_phase_plane
 
 
 def plane(wave: torch.Tensor, p: dict) -> torch.Tensor:
@@ -14,22 +14,10 @@ def plane(wave: torch.Tensor, p: dict) -> torch.Tensor:
     return if_deviation(spec, logmel.power(spec), logmel.mel_basis, p["hop_length"], p["mel_floor"])
 
 
-def reference_plane(wave: np.ndarray, p: dict) -> np.ndarray:
-    """The docstring's formula with librosa's STFT and explicit phase angles."""
-    spec = librosa.stft(wave.astype(np.float64), n_fft=p["n_fft"], hop_length=p["hop_length"],
-                        win_length=p["win_length"], center=True, pad_mode="constant")
-    mel = librosa.filters.mel(sr=p["sample_rate"], n_fft=p["n_fft"], n_mels=p["n_mels"], fmin=p["f_min"], fmax=p["f_max"])
-    k = np.arange(spec.shape[0])[:, None]
-    deviation = np.angle(spec[:, 1:]) - np.angle(spec[:, :-1]) - 2 * np.pi * k * p["hop_length"] / p["n_fft"]
-    weight = np.abs(spec[:, 1:]) * np.abs(spec[:, :-1])
-    values = (mel @ (weight * np.cos(deviation))) / (mel @ weight + p["mel_floor"])
-    return np.pad(values.T, ((1, 0), (0, 0)))
-
-
 def test_the_plane_is_its_formula(features_params, load_speech):
     wave = load_speech("goforward.raw")[:16000]
     np.testing.assert_allclose(plane(torch.from_numpy(wave)[None], features_params)[0].numpy(),
-                               reference_plane(wave, features_params), atol=2e-3)
+                               reference_phase_plane(wave, features_params), atol=2e-3)
 
 
 def test_a_steady_tone_is_steady_and_noise_is_not(features_params):
