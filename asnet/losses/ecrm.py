@@ -32,15 +32,18 @@ def ecrm_weight(energy_clean: torch.Tensor, tau: float, temperature: float) -> t
     return torch.sigmoid((tau - energy_clean.detach().float()) / temperature)
 
 
-def ecrm_losses(clean, adversarial, tau: float, temperature: float, cmra: Callable) -> dict[str, torch.Tensor]:
+def ecrm_losses(clean, adversarial, tau: float, temperature: float, cmra: Callable | None) -> dict[str, torch.Tensor]:
     """The three ECRM terms, unweighted: {"ecrm_kl", "ecrm_hinge", "ecrm_cmra"}.
 
     `clean` and `adversarial` are model outputs (logits, energy, proj_spec, proj_pros);
-    `cmra(proj_spec, proj_pros)` is the model's CMRA corridor with its configured margins.
+    `cmra(proj_spec, proj_pros)` is the model's CMRA corridor with its configured margins, or
+    None for a model with one view (then there is no "ecrm_cmra" term).
     """
     weight = ecrm_weight(clean.energy, tau, temperature)
-    return {
+    terms = {
         "ecrm_kl": (weight * kl_per_sample(clean.logits, adversarial.logits)).mean(),
         "ecrm_hinge": F.relu(clean.energy.detach().float() - adversarial.energy.float()).mean(),
-        "ecrm_cmra": cmra(adversarial.proj_spec, adversarial.proj_pros),
     }
+    if cmra is not None:
+        terms["ecrm_cmra"] = cmra(adversarial.proj_spec, adversarial.proj_pros)
+    return terms

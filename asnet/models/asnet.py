@@ -21,13 +21,7 @@ from torch import nn
 
 from asnet.features.frontend import FrontEnd
 from asnet.models.layers import AttentivePooling, ResBlock2d, TemporalBlock, downsample_mask
-
-BONAFIDE = 1  # index of the bona fide logit
-
-
-def free_energy(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    """E = -T logsumexp(logits / T) over the last dim (Liu et al., 2020): higher = less familiar."""
-    return -temperature * torch.logsumexp(logits.float() / temperature, dim=-1)
+from asnet.models.output import BONAFIDE, free_energy
 
 
 @dataclass
@@ -38,12 +32,12 @@ class ASNetOutput:
     abstain: torch.Tensor  # [B] abstention logit (> 0: abstain)
     gate: torch.Tensor  # [B, 2] (alpha_spec, alpha_pros), rows sum to 1
     z: torch.Tensor  # [B, d] fused embedding
-    z_spec: torch.Tensor  # [B, d]
-    z_pros: torch.Tensor  # [B, d]
-    proj_spec: torch.Tensor  # [B, p] CMRA projection of z_spec
-    proj_pros: torch.Tensor  # [B, p] CMRA projection of z_pros
-    branch_logits: tuple[torch.Tensor, torch.Tensor]  # (spectral [B, 2], prosodic [B, 2])
-    branch_energy: torch.Tensor  # [B, 2] (E_spec, E_pros)
+    z_spec: torch.Tensor | None  # [B, d]; None without the spectral branch
+    z_pros: torch.Tensor | None  # [B, d]; None without the prosodic branch
+    proj_spec: torch.Tensor | None  # [B, p] CMRA projection of z_spec
+    proj_pros: torch.Tensor | None  # [B, p] CMRA projection of z_pros
+    branch_logits: tuple[torch.Tensor, ...]  # (spectral [B, 2], prosodic [B, 2]), the branches present
+    branch_energy: torch.Tensor  # [B, branches] (E_spec, E_pros)
     system_logits: torch.Tensor | None  # [B, n_systems], None when the attribution head is off
 
 
@@ -116,27 +110,51 @@ def mlp_head(in_dim: int, hidden: int, out_dim: int, dropout: float = 0.0) -> nn
     return nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, out_dim))
 
 
+BRANCHES = ("spectral", "prosodic")
+TWO_VIEW_TERMS = frozenset({"cmra", "ecrm_cmra"})  # need both views (asnet.train.stages)
+
+
 class ASNet(nn.Module):
+    """The whole detector. `branches` (params model.branches) keeps both views (the paper's model)
+    or one of them: the single-branch ablations, where z is that branch's embedding, the gate is
+    fixed to it and the two-view losses (CMRA) do not exist."""
+
     def __init__(self, params: dict):
         super().__init__()
         d = params["embed_dim"]
+        self.branches = tuple(params["branches"])
+        if not self.branches or set(self.branches) - set(BRANCHES) or len(set(self.branches)) != len(self.branches):
+            raise ValueError(f"model.branches must be a non-empty subset of {BRANCHES}, got {list(self.branches)}")
+        spectral, prosodic = "spectral" in self.branches, "prosodic" in self.branches
         self.frontend = FrontEnd(params["features"])
-        self.spectral = SpectralEncoder(self.frontend.n_mels, self.frontend.n_planes, params["spectral_channels"], d,
-                                        params["attention_dim"])
-        self.prosodic = ProsodyEncoder(self.frontend.n_prosody, params["prosody_channels"],
-                                       params["prosody_dilations"], d, params["attention_dim"])
-        self.spectral_head = nn.Linear(d, 2)
-        self.prosodic_head = nn.Linear(d, 2)
-        self.gate = EnergyGate(d, params["gate_hidden"])
+        # (built in this order whatever the branches, so a seed gives the same initial weights)
+        if spectral:
+            self.spectral = SpectralEncoder(self.frontend.n_mels, self.frontend.n_planes, params["spectral_channels"],
+                                            d, params["attention_dim"])
+        if prosodic:
+            self.prosodic = ProsodyEncoder(self.frontend.n_prosody, params["prosody_channels"],
+                                           params["prosody_dilations"], d, params["attention_dim"])
+        if spectral:
+            self.spectral_head = nn.Linear(d, 2)
+        if prosodic:
+            self.prosodic_head = nn.Linear(d, 2)
+        self.gate = EnergyGate(d, params["gate_hidden"]) if spectral and prosodic else None
         self.detector = mlp_head(d, params["head_hidden"], 2, params["dropout"])
         # The abstention head also sees the detector's energy: how unfamiliar the input looks is
         # the first sign of an error it should predict.
         self.abstainer = mlp_head(d + 1, params["head_hidden"], 1)
         self.system_head = nn.Linear(d, params["system_classes"]) if params["system_classes"] > 0 else None
-        self.project_spec = mlp_head(d, d, params["proj_dim"])
-        self.project_pros = mlp_head(d, d, params["proj_dim"])
+        if spectral:
+            self.project_spec = mlp_head(d, d, params["proj_dim"])
+        if prosodic:
+            self.project_pros = mlp_head(d, d, params["proj_dim"])
         self.energy_temperature = params["energy_temperature"]
         self.gate_energy_weight = float(params["gate_energy_weight"])
+        # every curriculum term (asnet.train.stages); one view has no cross-modal alignment
+        self.loss_terms = frozenset({"ce", "branch_ce", "cmra", "energy_margin", "abstain", "ood_kl", "ood_cos",
+                                     "ood_energy", "ecrm_kl", "ecrm_hinge", "ecrm_cmra"})
+        if len(self.branches) == 1:
+            self.loss_terms -= TWO_VIEW_TERMS
 
     def forward(self, wave: torch.Tensor, lengths: torch.Tensor | None = None) -> ASNetOutput:
         """wave [B, N] in [-1, 1]; lengths [B] = valid samples per row of a zero-padded batch (None = all)."""
@@ -146,12 +164,19 @@ class ASNet(nn.Module):
     def forward_features(self, spectral: torch.Tensor, prosody: torch.Tensor,
                          mask: torch.Tensor | None = None) -> ASNetOutput:
         """The network after the front-end (e.g. on cached features); mask [B, T] marks real frames."""
-        z_spec = self.spectral(spectral, mask)
-        z_pros = self.prosodic(prosody, mask)
-        branch_logits = (self.spectral_head(z_spec).float(), self.prosodic_head(z_pros).float())
+        z_spec = self.spectral(spectral, mask) if "spectral" in self.branches else None
+        z_pros = self.prosodic(prosody, mask) if "prosodic" in self.branches else None
+        views = [(z_spec, "spectral_head"), (z_pros, "prosodic_head")]
+        branch_logits = tuple(getattr(self, head)(z).float() for z, head in views if z is not None)
         branch_energy = torch.stack([free_energy(b, self.energy_temperature) for b in branch_logits], dim=-1)
-        gate = self.gate(z_spec, z_pros, branch_energy, self.gate_energy_weight)
-        z = gate[:, :1] * z_spec.float() + gate[:, 1:] * z_pros.float()
+        if self.gate is not None:
+            gate = self.gate(z_spec, z_pros, branch_energy, self.gate_energy_weight)
+            z = gate[:, :1] * z_spec.float() + gate[:, 1:] * z_pros.float()
+        else:  # one branch: all weight on it, reported as (alpha_spec, alpha_pros) all the same
+            only = z_spec if z_spec is not None else z_pros
+            gate = torch.zeros(len(only), 2, device=only.device)
+            gate[:, 0 if z_spec is not None else 1] = 1.0
+            z = only.float()
         logits = self.detector(z).float()
         energy = free_energy(logits, self.energy_temperature)
         return ASNetOutput(
@@ -163,9 +188,13 @@ class ASNet(nn.Module):
             z=z,
             z_spec=z_spec,
             z_pros=z_pros,
-            proj_spec=self.project_spec(z_spec),
-            proj_pros=self.project_pros(z_pros),
+            proj_spec=self.project_spec(z_spec) if z_spec is not None else None,
+            proj_pros=self.project_pros(z_pros) if z_pros is not None else None,
             branch_logits=branch_logits,
             branch_energy=branch_energy,
             system_logits=None if self.system_head is None else self.system_head(z).float(),
         )
+
+
+def build(config: dict) -> ASNet:
+    return ASNet(config)

@@ -40,6 +40,15 @@ from asnet.shift import pools
 from asnet.train.pgd import pgd_linf
 
 STAGES = ("base", "sam", "energy", "ood", "adv")
+# Terms that need only logits and energies: any detector can be trained with them. The others
+# need ASNet's parts (branch heads, two views for CMRA, the abstention head, the embedding z),
+# and a model lists the ones it supports in its `loss_terms` attribute.
+GENERIC_TERMS = frozenset({"ce", "energy_margin", "ood_kl", "ood_energy", "ecrm_kl", "ecrm_hinge"})
+
+
+def loss_terms(model) -> frozenset[str]:
+    """The loss terms `model` can be trained with."""
+    return frozenset(getattr(model, "loss_terms", GENERIC_TERMS))
 
 
 @dataclass
@@ -66,22 +75,45 @@ def rows(output, start: int, stop: int):
     return dataclasses.replace(output, **{f.name: cut(getattr(output, f.name)) for f in dataclasses.fields(output)})
 
 
-def apply_each(transforms: dict, waves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One transform per wave, picked uniformly from `transforms` (name -> transform(wave, rng))."""
+# Per-sample random streams of a step, keyed by (step seed, purpose, index in the global batch): a
+# sample's outlier, shift and PGD start do not depend on the batch slice a process holds
+# (asnet.train.distributed) nor on the order the others were drawn in.
+OUTLIER, SHIFT, PGD_START = 0, 1, 2
+
+
+def sample_rng(step_seed: int, purpose: int, index: int) -> np.random.Generator:
+    return np.random.default_rng([step_seed, purpose, index])
+
+
+def apply_each(transforms: dict, waves: np.ndarray, step_seed: int, purpose: int, first_index: int) -> np.ndarray:
+    """One transform per wave, picked uniformly from `transforms` (name -> transform(wave, rng)),
+    each wave with its own generator (`sample_rng`; row i is global sample first_index + i)."""
     names = sorted(transforms)
-    out = [transforms[names[rng.integers(len(names))]](wave, rng) for wave in waves]
+    out = []
+    for i, wave in enumerate(waves):
+        rng = sample_rng(step_seed, purpose, first_index + i)
+        out.append(transforms[names[rng.integers(len(names))]](wave, rng))
     return np.clip(np.stack(out), -1.0, 1.0).astype(np.float32)
+
+
+def random_starts(shape: tuple[int, int], eps: float, step_seed: int, first_index: int) -> np.ndarray:
+    """PGD's uniform random start in the eps-ball, one generator per sample."""
+    return np.stack([sample_rng(step_seed, PGD_START, first_index + i).uniform(-eps, eps, shape[1])
+                     for i in range(shape[0])]).astype(np.float32)
 
 
 class Objective:
     """`objective(model, inputs) -> (total, parts)`; parts holds every unweighted term and a few
     diagnostics as floats. `weights` maps each term to its weight in the total."""
 
-    def __init__(self, stage: str, params: dict):
+    def __init__(self, stage: str, params: dict, terms: frozenset[str] = GENERIC_TERMS):
         level = STAGES.index(stage)
-        train, cmra = params["train"], params["model"]["cmra"]
-        self.cmra = partial(cmra_loss, variant=cmra["variant"], m_lo=cmra["m_lo"], m_hi=cmra["m_hi"])
+        train = params["train"]
         self.weights = {name: train["base"][f"weight_{name}"] for name in ("ce", "branch_ce", "cmra")}
+        self.cmra = None
+        if "cmra" in terms:
+            cmra = params["model"]["cmra"]
+            self.cmra = partial(cmra_loss, variant=cmra["variant"], m_lo=cmra["m_lo"], m_hi=cmra["m_hi"])
         self.outlier_transforms = self.shift_transforms = self.attack = None
         if level >= STAGES.index("energy"):
             energy = train["energy"]
@@ -98,17 +130,21 @@ class Objective:
             self.attack = dict(eps=adv["eps"], step_size=adv["step_size"], steps=adv["steps"])
             self.ecrm_temperature = adv["ecrm_temperature"]
             self.weights |= {name: adv[f"weight_{name}"] for name in ("ecrm_kl", "ecrm_hinge", "ecrm_cmra")}
+        self.weights = {name: w for name, w in self.weights.items() if name in terms}
 
-    def prepare(self, model, waves: np.ndarray, labels: np.ndarray, rng: np.random.Generator, device) -> StepInputs:
-        """Move the batch to `device` and draw this step's outliers, shifts and attacks."""
+    def prepare(self, model, waves: np.ndarray, labels: np.ndarray, step_seed: int, device,
+                first_index: int = 0) -> StepInputs:
+        """Move the batch to `device` and draw this step's outliers, shifts and attacks (rows are
+        global samples first_index, first_index + 1, ...; see sample_rng)."""
         tensor = partial(torch.as_tensor, device=device)
         inputs = StepInputs(tensor(waves), tensor(labels))
         if self.outlier_transforms:
-            inputs.outliers = tensor(apply_each(self.outlier_transforms, waves, rng))
+            inputs.outliers = tensor(apply_each(self.outlier_transforms, waves, step_seed, OUTLIER, first_index))
         if self.shift_transforms:
-            inputs.shifted = tensor(apply_each(self.shift_transforms, waves, rng))
+            inputs.shifted = tensor(apply_each(self.shift_transforms, waves, step_seed, SHIFT, first_index))
         if self.attack:
-            inputs.adversarial = pgd_linf(model, inputs.wave, inputs.labels, **self.attack)
+            start = tensor(random_starts(waves.shape, self.attack["eps"], step_seed, first_index))
+            inputs.adversarial = pgd_linf(model, inputs.wave, inputs.labels, **self.attack, start=start)
         return inputs
 
     def __call__(self, model, inputs: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:
@@ -128,27 +164,30 @@ class Objective:
         if inputs.outliers is not None:
             outliers, start = rows(joint, start, start + n), start + n
             terms["energy_margin"] = energy_margin_loss(clean.energy, outliers.energy, self.m_in, self.m_out)
-            terms["abstain"] = abstention_loss(clean.abstain, clean.logits, inputs.labels)
+            if "abstain" in self.weights:
+                terms["abstain"] = abstention_loss(clean.abstain, clean.logits, inputs.labels)
             diagnostics["energy_outlier"] = outliers.energy.mean().item()
         if inputs.shifted is not None:
             shifted = rows(joint, start, start + n)
             terms["ood_kl"] = prediction_kl(clean.logits, shifted.logits)
-            terms["ood_cos"] = embedding_cosine(clean.z, shifted.z)
+            if "ood_cos" in self.weights:
+                terms["ood_cos"] = embedding_cosine(clean.z, shifted.z)
             terms["ood_energy"] = energy_agreement(clean.energy, shifted.energy)
             diagnostics["energy_shifted"] = shifted.energy.mean().item()
         if inputs.adversarial is not None:
             adversarial = model(inputs.adversarial)
-            terms |= ecrm_losses(clean, adversarial, self.ecrm_tau, self.ecrm_temperature, self.cmra)
+            cmra = self.cmra if "ecrm_cmra" in self.weights else None
+            terms |= ecrm_losses(clean, adversarial, self.ecrm_tau, self.ecrm_temperature, cmra)
             diagnostics["adv_accuracy"] = accuracy(adversarial.logits, inputs.labels)
             diagnostics["ecrm_weight"] = ecrm_weight(clean.energy, self.ecrm_tau, self.ecrm_temperature).mean().item()
         return terms, diagnostics
 
     def base_terms(self, clean, labels: torch.Tensor) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
-        terms = {
-            "ce": F.cross_entropy(clean.logits.float(), labels),
-            "branch_ce": torch.stack([F.cross_entropy(b.float(), labels) for b in clean.branch_logits]).mean(),
-            "cmra": self.cmra(clean.proj_spec, clean.proj_pros),
-        }
+        terms = {"ce": F.cross_entropy(clean.logits.float(), labels)}
+        if "branch_ce" in self.weights:
+            terms["branch_ce"] = torch.stack([F.cross_entropy(b.float(), labels) for b in clean.branch_logits]).mean()
+        if "cmra" in self.weights:
+            terms["cmra"] = self.cmra(clean.proj_spec, clean.proj_pros)
         return terms, {"accuracy": accuracy(clean.logits, labels), "energy_clean": clean.energy.mean().item()}
 
 
