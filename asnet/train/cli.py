@@ -1,10 +1,13 @@
-"""`asnet train`: run one curriculum stage (base, sam, energy, ood, adv; ARCHITECTURE §5).
+"""`asnet train`: train one stage of a run (a curriculum stage of ASNet, a baseline, the trivial-cue model).
 
-    asnet train --stage sam --cache data/cache/demo --out results/models/asnet/sam \\
-        --init results/models/asnet/base [--params params.yaml] [--device auto]
+    asnet train --run asnet_s0 --stage sam --cache data/cache/demo --out results/models/asnet_s0/sam \\
+        --init results/models/asnet_s0/base [--params params.yaml] [--device auto]
 
-Reads <cache>/train and <cache>/dev; writes the checkpoint to --out, the DVCLive training curves
-to --live (default results/train/<run>/<stage>) and its resume state to --resume-dir (default
+--run names a run of params `runs` (entry and seed: asnet.runs): the stage sees params with the
+run's overrides and seed applied, and builds the run's model config. Without --run, params are
+used as they are (params `model`, base.seed). Reads <cache>/train and <cache>/dev; writes the
+checkpoint (weights, checkpoint.json, dev_scores.tsv) to --out, the DVCLive training curves to
+--live (default results/train/<run>/<stage>) and its resume state to --resume-dir (default
 results/models/<run>/.resume/<stage>; removed when the stage completes). The logic lives in
 asnet.train.trainer.run_stage.
 """
@@ -17,6 +20,7 @@ from asnet.utils import DEFAULT_PARAMS, load_params
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stage", required=True, help="base | sam | energy | ood | adv")
+    parser.add_argument("--run", default=None, help="run id from params runs, e.g. asnet_s0 (default: params as they are)")
     parser.add_argument("--cache", required=True, help="shard directory with train/ and dev/ (e.g. data/cache/demo)")
     parser.add_argument("--out", required=True, help="checkpoint directory to write")
     parser.add_argument("--init", default=None, help="checkpoint directory to warm-start from (the previous stage)")
@@ -28,15 +32,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from asnet.runs import find_run, run_params
     from asnet.train.trainer import run_stage
 
+    params = load_params(args.params)
+    if args.run:
+        params = run_params(params, find_run(params, args.run))
     meta = run_stage(
-        args.stage, load_params(args.params), args.cache, args.out,
-        init=args.init, live_dir=args.live, resume_dir=args.resume_dir, device=args.device,
+        args.stage, params, args.cache, args.out,
+        init=args.init, live_dir=args.live, resume_dir=args.resume_dir, device=args.device, run_id=args.run,
     )
+    if not meta:  # a data-parallel process other than the first: process 0 reports
+        return 0
     dev = meta["dev"]
     print(
-        f"{args.stage}: {meta['epoch']} epochs -> {args.out} | dev AUC {dev['auc']:.4f} EER {dev['eer']:.2f}%"
-        f" | T {meta['temperature']:.3f} tau {meta['abstain_threshold']:.3f}"
+        f"{args.run or 'params'}/{args.stage}: {meta['epoch']} epochs -> {args.out} | dev AUC {dev['auc']:.4f}"
+        f" EER {dev['eer']:.2f}% | T {meta['temperature']:.3f} tau {meta['abstain_threshold']:.3f}"
     )
     return 0

@@ -17,12 +17,14 @@ def project(candidate: torch.Tensor, low: torch.Tensor, high: torch.Tensor) -> t
 
 
 def pgd_linf(model: torch.nn.Module, wave: torch.Tensor, labels: torch.Tensor,
-             eps: float, step_size: float, steps: int) -> torch.Tensor:
-    """Adversarial waves x' with ||x' - x||∞ <= eps and x' in [-1, 1] (detached)."""
+             eps: float, step_size: float, steps: int, start: torch.Tensor | None = None) -> torch.Tensor:
+    """Adversarial waves x' with ||x' - x||∞ <= eps and x' in [-1, 1] (detached). `start` is the
+    random start offset (uniform in [-eps, eps]; drawn from torch's generator when None)."""
     clean = wave.detach()
     # the feasible set: the eps-box around x intersected with the valid waveform range
     low, high = (clean - eps).clamp(-1.0, 1.0), (clean + eps).clamp(-1.0, 1.0)
-    adversarial = project(clean + torch.empty_like(clean).uniform_(-eps, eps), low, high)
+    offset = torch.empty_like(clean).uniform_(-eps, eps) if start is None else start
+    adversarial = project(clean + offset, low, high)
     was_training = model.training
     model.eval()
     try:

@@ -41,11 +41,14 @@ def sam_step(
     optimizer: torch.optim.Optimizer,
     rho: float,
     grad_clip: float,
+    after_backward: Callable[[], None] = lambda: None,
 ) -> tuple[torch.Tensor, dict, torch.Tensor]:
-    """One SAM update. Returns (loss at w, its parts, loss at w + e); all detached."""
+    """One SAM update. Returns (loss at w, its parts, loss at w + e); all detached.
+    `after_backward` runs after each of the two backward passes (data-parallel gradient averaging)."""
     optimizer.zero_grad(set_to_none=True)
     loss, parts = compute_loss()
     loss.backward()
+    after_backward()
     params = [p for p in model.parameters() if p.grad is not None]
     originals = [p.detach().clone() for p in params]
     with torch.no_grad():
@@ -56,6 +59,7 @@ def sam_step(
     with preserved_buffers(model):
         perturbed_loss, _ = compute_loss()
         perturbed_loss.backward()
+        after_backward()
     with torch.no_grad():
         for p, original in zip(params, originals):
             p.copy_(original)

@@ -1,19 +1,26 @@
-"""The one trainer: every curriculum stage (and later the baselines) runs through `run_stage`.
+"""The one trainer: every curriculum stage, every baseline and the trivial-cue model run through `run_stage`.
 
 What a stage run does, in order:
     1. seed everything from params base.seed; pick the device (CUDA when present, else CPU);
        on CPU, deterministic algorithms, so the same inputs give byte-identical outputs.
-    2. build the model from params model; warm-start from --init (the previous stage's
+    2. build the model from params model (ASNet or a baseline: asnet.models.build_model; the
+       trivial-cue model is fitted, not trained); warm-start from --init (the previous stage's
        checkpoint, loaded strictly: every weight must match).
     3. AdamW + linear warm-up + cosine LR (asnet.train.optim), gradient clipping, optional EMA,
        bf16 autocast on CUDA only; SAM (asnet.train.sam) when the stage's use_sam is set.
     4. per epoch: class-balanced random crops (asnet.train.data), the stage objective
        (asnet.train.stages), then the dev split is scored exactly as `asnet score` scores it
-       (asnet.eval.inference.run_model) and every loss term, diagnostic and dev metric is
+       (asnet.eval.inference.run_model; on the calibration subset of dev, params
+       eval.calibration_subset) and every loss term, diagnostic and dev metric is
        logged with DVCLive; then the whole training state is saved atomically for resuming.
-    5. at the end: temperature and abstention threshold fitted on the dev split, then the
-       checkpoint (safetensors + JSON, asnet.train.checkpoint) is written; the saved, evaluated
-       and calibrated weights are the same (the EMA weights when EMA is on).
+    5. at the end: temperature, abstention threshold, EER operating point and OOD threshold fitted
+       on dev (asnet.train.calibrate), then the checkpoint (safetensors + JSON + dev scores,
+       asnet.train.checkpoint) is written; the saved, evaluated and calibrated weights are the
+       same (the EMA weights when EMA is on).
+
+Data-parallel: under `torchrun --nproc_per_node N` each process trains on its slice of every
+global batch and the gradients are averaged (asnet.train.distributed); only process 0 scores dev,
+logs, saves resume state and writes the checkpoint.
 
 Resuming: a run killed at any point (SIGINT, SIGKILL) restarts from its last completed epoch
 when rerun with the same arguments: model, optimizer, scheduler, EMA and every RNG state are
@@ -41,9 +48,11 @@ import torch
 
 from asnet.data.shards import WaveShards
 from asnet.train.data import epoch_batches, trainable_labels
+from asnet.train.distributed import Context, average_gradients, global_batchnorm, mean_over_processes, setup, teardown
 from asnet.train.optim import WeightEMA, build_optimizer, build_scheduler
 from asnet.train.sam import sam_step
-from asnet.train.stages import STAGES, Objective
+from asnet.train.calibrate import calibrate_on_dev, dev_metrics, score_dev, write_dev_scores
+from asnet.train.stages import STAGES, Objective, loss_terms
 from asnet.utils import atomic_path, seed_everything
 
 RESUME_FILE = "state.pt"
@@ -115,10 +124,11 @@ class StageTrainer:
     """Model + optimizer + schedule + EMA + RNGs of one stage, stepped an epoch at a time."""
 
     def __init__(self, settings: Settings, params: dict, model: torch.nn.Module, train: WaveShards,
-                 device: torch.device):
+                 device: torch.device, context: Context | None = None):
         self.settings, self.model, self.train, self.device = settings, model, train, device
+        self.context = context or Context(device=device)
         self.labels = trainable_labels(train)
-        self.objective = Objective(settings.stage, params)
+        self.objective = Objective(settings.stage, params, loss_terms(model))
         self.optimizer = build_optimizer(model, settings.lr, settings.weight_decay)
         self.steps_per_epoch = settings.steps_per_epoch or math.ceil(np.sum(self.labels >= 0) / settings.batch_size)
         total_steps = self.steps_per_epoch * settings.epochs
@@ -134,24 +144,32 @@ class StageTrainer:
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
     def step(self, waves: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+        """One optimizer step on a global batch (this process trains on its slice of it)."""
         self.model.train()
+        step_seed = int(self.rng.integers(2**63))  # the same on every process: one draw per step
+        rows = self.context.local_slice(len(waves))
         with self.autocast():
-            inputs = self.objective.prepare(self.model, waves, labels, self.rng, self.device)
+            inputs = self.objective.prepare(self.model, waves[rows], labels[rows], step_seed, self.device, rows.start)
 
         def compute_loss():
             with self.autocast():
                 return self.objective(self.model, inputs)
 
+        def synchronise():
+            average_gradients(self.model, self.context)
+
         if self.settings.sam_rho is None:
             self.optimizer.zero_grad(set_to_none=True)
             loss, parts = compute_loss()
             loss.backward()
+            synchronise()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.grad_clip)
             self.optimizer.step()
         else:
             _, parts, perturbed = sam_step(self.model, compute_loss, self.optimizer, self.settings.sam_rho,
-                                           self.settings.grad_clip)
+                                           self.settings.grad_clip, after_backward=synchronise)
             parts = parts | {"total_perturbed": float(perturbed)}
+        parts = mean_over_processes(parts, self.context)
         if not math.isfinite(parts["total"]):
             raise FloatingPointError(f"stage {self.settings.stage}, epoch {self.epoch + 1}: non-finite loss {parts}")
         self.scheduler.step()
@@ -209,43 +227,6 @@ class StageTrainer:
             self.ema.load_state_dict(state["ema"])
         if "cuda_rng" in state and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["cuda_rng"])
-
-
-# ---------------------------------------------------------------- dev split
-def score_dev(model: torch.nn.Module, dev: WaveShards, params: dict, device: torch.device):
-    """Model outputs on the dev split, computed exactly as `asnet score` computes them."""
-    from asnet.eval.inference import run_model
-
-    outputs = run_model(model, dev, params["eval"]["batch_size"], params["eval"]["pad_fraction"], str(device))
-    for utt_id, reason in outputs.rejects:
-        print(f"dev clip {utt_id} skipped: {reason}", file=sys.stderr)
-    all_labels = dev.labels
-    labels = np.array([all_labels[dev.position[u]] for u in outputs.utt_id])
-    return outputs, labels
-
-
-def dev_metrics(outputs, labels: np.ndarray) -> dict[str, float]:
-    """Uncalibrated dev metrics for the training curves (EER in %)."""
-    from asnet.eval.metrics import compute_eer, negative_log_likelihood, roc_auc
-
-    bonafide, spoof = outputs.score[labels == 1], outputs.score[labels == 0]
-    return {
-        "ce": negative_log_likelihood(outputs.score, labels),
-        "auc": roc_auc(bonafide, spoof),
-        "eer": 100.0 * compute_eer(bonafide, spoof)[0],
-        "accuracy": float(np.mean((outputs.score > 0) == (labels == 1))),
-        "energy": float(np.mean(outputs.energy)),
-    }
-
-
-def calibrate(outputs, labels: np.ndarray, coverage: float) -> dict[str, float]:
-    """Temperature and abstention threshold fitted on dev (asnet.eval.calibration)."""
-    from asnet.eval.calibration import fit_abstain_threshold, fit_temperature
-
-    return {
-        "temperature": fit_temperature(outputs.logits, labels),
-        "abstain_threshold": fit_abstain_threshold(outputs.abstain, coverage),
-    }
 
 
 # ---------------------------------------------------------------- logging and resuming
@@ -332,6 +313,9 @@ def train_remaining_epochs(trainer: StageTrainer, dev: WaveShards, params: dict,
     weights = {f"weight/{name}": w for name, w in trainer.objective.weights.items()}
     while trainer.epoch < settings.epochs:
         train_means, clips_per_s = trainer.train_epoch()
+        if not trainer.context.main:  # process 0 scores, logs and saves; the others wait for it
+            trainer.context.barrier()
+            continue
         last = score_dev(trainer.evaluation_model(), dev, params, trainer.device)
         curves = {f"train/{k}": v for k, v in train_means.items()}
         curves |= {f"dev/{k}": v for k, v in dev_metrics(*last).items()}
@@ -345,6 +329,7 @@ def train_remaining_epochs(trainer: StageTrainer, dev: WaveShards, params: dict,
             f" | dev AUC {curves['dev/auc']:.4f} EER {curves['dev/eer']:.2f}% | {clips_per_s:.1f} clips/s",
             file=sys.stderr,
         )
+        trainer.context.barrier()
     return last
 
 
@@ -357,44 +342,99 @@ def run_stage(
     live_dir: str | Path | None = None,
     resume_dir: str | Path | None = None,
     device: str = "auto",
+    run_id: str | None = None,
 ) -> dict:
-    """Train one curriculum stage on cache/train, calibrate on cache/dev, write the checkpoint
-    to `out`; returns its metadata (checkpoint.json)."""
+    """Train one stage on cache/train, calibrate on (a subset of) cache/dev, write the checkpoint
+    to `out`; returns its metadata (checkpoint.json). `params` are the run's (asnet.runs.run_params)."""
     from asnet.train.checkpoint import save_checkpoint
 
     cache, out = Path(cache), Path(out)
     init = Path(init) if init else None
-    resume_path = Path(resume_dir or default_resume_dir(out)) / RESUME_FILE
     settings = Settings.from_params(stage, params)
-    torch_device = select_device(device)
+    context = setup(select_device(device))
+    torch_device = context.device
     with deterministic_algorithms(torch_device.type == "cpu"):
         seed_everything(settings.seed)
-        train, dev = WaveShards(cache / "train"), WaveShards(cache / "dev")
-        trainer = StageTrainer(settings, params, build_stage_model(params, init, torch_device), train, torch_device)
-        key = fingerprint(stage, params, cache, init)
-        state = load_resume(resume_path, key)
-        if state is not None:
-            trainer.load_state_dict(state)
-            print(f"{stage}: resuming after epoch {trainer.epoch} from {resume_path}", file=sys.stderr)
-        live = open_live(Path(live_dir) if live_dir else default_live_dir(out), trainer.history)
-        last = train_remaining_epochs(trainer, dev, params, live, resume_path, key)
-        final = trainer.evaluation_model()
-        outputs, labels = last or score_dev(final, dev, params, torch_device)
-        meta = {
-            "model": params["model"],
-            "stage": stage,
-            "epoch": trainer.epoch,
-            "init": str(init) if init else None,
-            "train_corpora": [cache.name],
-            "train_systems": sorted({c.system for c in train.clips if c.label != "bonafide"}),
-            "loss_weights": trainer.objective.weights,
-            "sam_rho": settings.sam_rho,
-            "dev": dev_metrics(outputs, labels),
-            **calibrate(outputs, labels, params["eval"]["target_coverage"]),
-        }
-        save_checkpoint(out, final, meta)
+        train, dev = WaveShards(cache / "train"), calibration_split(WaveShards(cache / "dev"), params)
+        model = build_stage_model(params, init, torch_device)
+        if context.world > 1:
+            model = global_batchnorm(model)
+        if params["model"]["architecture"] == "trivial":
+            final, epochs, last = fit_trivial(model, train, params, torch_device), 0, None
+        else:
+            final, epochs, last = train_stage(settings, params, model, train, dev, cache, init, live_dir, resume_dir,
+                                              out, context)
+        meta = {}
+        if context.main:
+            calibration, (outputs, _) = calibrate_on_dev(final, dev, params, torch_device, outputs=last)
+            meta = {
+                "model": params["model"],
+                "run": run_id,
+                "seed": settings.seed,
+                "stage": stage,
+                "epoch": epochs,
+                "init": str(init) if init else None,
+                "train_corpora": [cache.name],
+                "train_systems": sorted({c.system for c in train.clips if c.label != "bonafide"}),
+                "loss_weights": Objective(stage, params, loss_terms(final)).weights,
+                "sam_rho": settings.sam_rho,
+                "processes": context.world,
+                "dev_clips": len(dev),
+                **calibration,
+            }
+            save_checkpoint(out, final, meta)
+            write_dev_scores(out, outputs, dev, meta["temperature"])
+        teardown(context)
+    return meta
+
+
+def train_stage(settings: Settings, params: dict, model, train: WaveShards, dev: WaveShards, cache: Path,
+                init: Path | None, live_dir, resume_dir, out: Path, context: Context):
+    """The epochs of one stage, resumable: (weights to save, epochs trained, last dev outputs or None)."""
+    resume_path = Path(resume_dir or default_resume_dir(out)) / RESUME_FILE
+    trainer = StageTrainer(settings, params, model, train, context.device, context)
+    key = fingerprint(settings.stage, params, cache, init)
+    state = load_resume(resume_path, key)
+    if state is not None:
+        trainer.load_state_dict(state)
+        print(f"{settings.stage}: resuming after epoch {trainer.epoch} from {resume_path}", file=sys.stderr)
+    live = open_live(Path(live_dir) if live_dir else default_live_dir(out), trainer.history) if context.main else None
+    last = train_remaining_epochs(trainer, dev, params, live, resume_path, key)
+    if context.main:
         live.end()
         resume_path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # only removed when empty
             resume_path.parent.rmdir()
-    return meta
+    return trainer.evaluation_model(), trainer.epoch, last
+
+
+def fit_trivial(model, train: WaveShards, params: dict, device: torch.device):
+    """The trivial-cue baseline has no gradient training: its trees are fitted on the train split."""
+    from asnet.models.baselines.trivial import fit
+
+    return fit(train, params["model"], params["base"]["seed"]).to(device).eval()
+
+
+def calibration_split(dev: WaveShards, params: dict) -> WaveShards:
+    """The dev clips every checkpoint is calibrated on and its training curves are scored on: a
+    seeded, class-balanced subset of eval.calibration_subset.clips (null: the whole dev split)."""
+    subset = params["eval"]["calibration_subset"]
+    if subset["clips"] is None or subset["clips"] >= len(dev):
+        return dev
+    return subset_of(dev, balanced_subset(dev.labels, subset["clips"], subset["seed"]))
+
+
+def subset_of(shards: WaveShards, indices: np.ndarray) -> WaveShards:
+    """A view of `shards` holding only the clips at `indices` (the waveform memory map is shared)."""
+    view = copy.copy(shards)
+    view.clips = [shards.clips[i] for i in indices]
+    view.position = {c.utt_id: i for i, c in enumerate(view.clips)}
+    return view
+
+
+def balanced_subset(labels: np.ndarray, clips: int, seed: int) -> np.ndarray:
+    """Sorted indices of `clips` clips, half of each label (all of a class when it has fewer),
+    drawn with numpy's Generator from `seed`."""
+    rng = np.random.default_rng(seed)
+    picked = [rng.permutation(np.flatnonzero(labels == label))[: clips // 2] for label in (0, 1)]
+    return np.sort(np.concatenate(picked))

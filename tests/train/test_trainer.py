@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 
 from asnet.train import trainer as trainer_module
 from asnet.train.checkpoint import load_checkpoint, load_meta
-from asnet.train.stages import Objective
+from asnet.train.stages import Objective, loss_terms
 from asnet.train.trainer import build_stage_model, run_stage
 
 
@@ -51,20 +51,23 @@ def test_warm_start_loads_the_previous_stage_weights(base_run, tiny_params):
     assert all(torch.equal(value, saved[name]) for name, value in model.state_dict().items())
 
 
+@pytest.mark.parametrize("branches", [["spectral", "prosodic"], ["prosodic"]])
 @pytest.mark.parametrize("stage", ["base", "sam", "energy", "ood", "adv"])
-def test_every_loss_term_reaches_the_weights(stage, tiny_params):
+def test_every_loss_term_reaches_the_weights(stage, branches, tiny_params):
     """No term may be a constant (upstream's STC had no-grad inputs): each one has a gradient path
-    to the weights (a hinge that is inactive on this batch still has one)."""
+    to the weights (a hinge that is inactive on this batch still has one). One branch has no CMRA."""
     params = tiny_params()
+    params["model"]["branches"] = branches
     model = build_stage_model(params, None, torch.device("cpu"))
-    objective = Objective(stage, params)
+    objective = Objective(stage, params, loss_terms(model))
     rng = np.random.default_rng(0)
     waves = rng.uniform(-0.5, 0.5, size=(4, 1600)).astype(np.float32)
-    inputs = objective.prepare(model, waves, np.array([0, 1, 0, 1]), rng, "cpu")
+    inputs = objective.prepare(model, waves, np.array([0, 1, 0, 1]), 0, "cpu")
     terms, _ = objective.terms(model, inputs)
     assert set(terms) == set(objective.weights)
     expected = {"base": 3, "sam": 3, "energy": 5, "ood": 8, "adv": 11}[stage]
-    assert len(terms) == expected
+    two_view_terms = {"base": 1, "sam": 1, "energy": 1, "ood": 1, "adv": 2}[stage]
+    assert len(terms) == expected - (two_view_terms if len(branches) == 1 else 0)
     params_list = [p for p in model.parameters() if p.requires_grad]
     for name, value in terms.items():
         grads = torch.autograd.grad(value, params_list, retain_graph=True, allow_unused=True)
