@@ -28,9 +28,15 @@ class CrossCorpusError(ValueError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scores", required=True, nargs="+", help="scores TSVs written by `asnet score`")
     parser.add_argument("--checkpoint", required=True, nargs="+", help="checkpoint directories, one per scores TSV")
-    parser.add_argument("--out", required=True, nargs="+", help="metrics JSONs to write, one per scores TSV")
+    parser.add_argument("--scores-dir", help="directory of <set>.tsv scores of the one --checkpoint")
+    parser.add_argument("--sets", nargs="+", help="with --scores-dir: the sets to evaluate (dev = the checkpoint's dev scores)")
+    parser.add_argument("--out-dir", help="with --scores-dir: where <set>.json goes")
+    parser.add_argument("--shift-sets", nargs="+", default=[], help="with --scores-dir: sets that get the energy OOD-AUROC against eval")
+    parser.add_argument("--cross-corpus-sets", nargs="+", default=[], help="with --scores-dir: sets that are other corpora")
+    parser.add_argument("--asv", nargs="+", default=[], metavar="SET=FILE", help="with --scores-dir: ASV scores of a set (min t-DCF)")
+    parser.add_argument("--scores", nargs="+", help="scores TSVs written by `asnet score`")
+    parser.add_argument("--out", nargs="+", help="metrics JSONs to write, one per scores TSV")
     parser.add_argument("--params", default=DEFAULT_PARAMS)
     parser.add_argument("--in-distribution", nargs="+", help="scores TSVs of the clean in-distribution set, one per scores TSV (energy OOD-AUROC)")
     parser.add_argument("--corpus", help="corpus the scored set comes from")
@@ -168,7 +174,7 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
     threshold = meta.get("abstain_threshold")
     kept = keeps(table.abstain, threshold)
     return {
-        "set": Path(args.scores).stem,
+        "set": getattr(args, "set_name", None) or Path(args.scores).stem,
         "scores": args.scores,
         "corpus": args.corpus,
         "cross_corpus": args.cross_corpus,
@@ -189,10 +195,39 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
     }
 
 
+def one_per_set(args: argparse.Namespace) -> list[argparse.Namespace]:
+    """The --scores-dir form as one namespace per set of the one checkpoint."""
+    from asnet.eval.metrics import ScoreError
+    from asnet.train.calibrate import DEV_SCORES
+
+    if len(args.checkpoint) != 1 or not args.sets or not args.out_dir:
+        raise ScoreError("--scores-dir needs one --checkpoint, --sets and --out-dir")
+    unknown = sorted(set(args.shift_sets + args.cross_corpus_sets) - set(args.sets))
+    asv = dict(item.split("=", 1) for item in args.asv)
+    if unknown or set(asv) - set(args.sets):
+        raise ScoreError(f"--shift-sets, --cross-corpus-sets and --asv must name sets of --sets (not {unknown or sorted(asv)})")
+    checkpoint, scores_dir = args.checkpoint[0], Path(args.scores_dir)
+    calls = []
+    for name in args.sets:
+        crossed = name in args.cross_corpus_sets
+        calls.append(argparse.Namespace(**{
+            **vars(args), "checkpoint": checkpoint, "out": str(Path(args.out_dir) / f"{name}.json"),
+            "scores": str(Path(checkpoint) / DEV_SCORES if name == "dev" else scores_dir / f"{name}.tsv"),
+            "set_name": name, "corpus": name if crossed else args.corpus, "cross_corpus": crossed or args.cross_corpus,
+            "in_distribution": str(scores_dir / "eval.tsv") if name in args.shift_sets else None,
+            "asv_scores": asv.get(name, args.asv_scores),
+        }))
+    return calls
+
+
 def one_per_scores(args: argparse.Namespace) -> list[argparse.Namespace]:
     """Split a multi-checkpoint call into one namespace per (scores, checkpoint, out[, in-distribution])."""
     from asnet.eval.metrics import ScoreError
 
+    if args.scores_dir:
+        return one_per_set(args)
+    if not args.scores or not args.out:
+        raise ScoreError("give --scores and --out (or --scores-dir, --sets and --out-dir)")
     columns = {"scores": args.scores, "checkpoint": args.checkpoint, "out": args.out}
     if args.in_distribution:
         columns["in_distribution"] = args.in_distribution

@@ -3,8 +3,9 @@
     asnet score --checkpoint results/models/asnet/adv --shards data/cache/demo/eval \\
         --out results/scores/asnet/adv/eval.tsv [--params params.yaml] [--device auto]
 
-Several checkpoints may score the same set in one process (`--checkpoint A B --out a.tsv b.tsv`):
-the DAG scores each set with all five curriculum checkpoints at once.
+One process may score several sets with one checkpoint (`--shards D1 D2 --out d1.tsv d2.tsv`:
+the DAG scores every test set of a checkpoint at once) or one set with several checkpoints
+(`--checkpoint A B --out a.tsv b.tsv`).
 
 Writes, beside --out: <set>.asvspoof.txt (ASVspoof 2021 two-column export) and
 <set>.rejects.csv (clips that could not be scored, with the reason). Scores are computed from
@@ -24,8 +25,8 @@ from asnet.utils import DEFAULT_PARAMS, load_params
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", required=True, nargs="+", help="checkpoint directories (model.safetensors + checkpoint.json)")
-    parser.add_argument("--shards", required=True, help="waveform shard directory (wave.npy + index.csv)")
-    parser.add_argument("--out", required=True, nargs="+", help="scores TSV to write, one per checkpoint")
+    parser.add_argument("--shards", required=True, nargs="+", help="waveform shard directories (wave.npy + index.csv)")
+    parser.add_argument("--out", required=True, nargs="+", help="scores TSVs to write, one per checkpoint or per shard directory")
     parser.add_argument("--params", default=DEFAULT_PARAMS)
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
 
@@ -67,6 +68,15 @@ def resolve_device(name: str) -> str:
     return name
 
 
+def jobs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """(checkpoint, shards, out) triples: one checkpoint over several sets, or one set with several checkpoints."""
+    if len(args.checkpoint) == 1 and len(args.shards) == len(args.out):
+        return [(args.checkpoint[0], shards, out) for shards, out in zip(args.shards, args.out)]
+    if len(args.shards) == 1 and len(args.checkpoint) == len(args.out):
+        return [(checkpoint, args.shards[0], out) for checkpoint, out in zip(args.checkpoint, args.out)]
+    raise ValueError("give one --out per --shards (one checkpoint) or one --out per --checkpoint (one --shards)")
+
+
 def main(args: argparse.Namespace) -> int:
     from asnet.data.shards import WaveShards
     from asnet.eval.inference import run_model
@@ -74,14 +84,18 @@ def main(args: argparse.Namespace) -> int:
     from asnet.eval.scorefile import write_asvspoof_export, write_rejects, write_scores
     from asnet.train.checkpoint import load_checkpoint
 
-    if len(args.checkpoint) != len(args.out):
-        print("asnet score: error: give one --out per --checkpoint", file=sys.stderr)
+    try:
+        work = jobs(args)
+    except ValueError as error:
+        print(f"asnet score: error: {error}", file=sys.stderr)
         return 2
     config = load_params(args.params)["eval"]
     device = resolve_device(args.device)
-    shards = WaveShards(args.shards)
-    for checkpoint, out in zip(args.checkpoint, args.out):
-        model, meta = load_checkpoint(checkpoint, device)
+    loaded: dict[str, tuple] = {}
+    for checkpoint, shards_dir, out in work:
+        if checkpoint not in loaded:
+            loaded = {checkpoint: load_checkpoint(checkpoint, device)}  # one model in memory at a time
+        (model, meta), shards = loaded[checkpoint], WaveShards(shards_dir)
         try:
             outputs = run_model(model, shards, config["batch_size"], config["pad_fraction"], device)
         except ScoreError as error:
@@ -94,5 +108,5 @@ def main(args: argparse.Namespace) -> int:
         write_rejects(rejects, outputs.rejects)
         for utt_id, reason in outputs.rejects:
             print(f"asnet score: rejected {utt_id}: {reason}", file=sys.stderr)
-        print(f"scored {len(table)} clips of {args.shards} with {checkpoint} -> {out} ({len(outputs.rejects)} rejected)")
+        print(f"scored {len(table)} clips of {shards_dir} with {checkpoint} -> {out} ({len(outputs.rejects)} rejected)")
     return 0

@@ -187,3 +187,36 @@ def test_several_checkpoints_in_one_call_equal_separate_calls(setup, capsys):
     assert json.loads((tmp_path / "m2.json").read_text())["set"] == "codec"
     assert cli_main(argv[:-5] + ["--out", str(tmp_path / "m3.json"), "--params", str(params)]) == 2
     assert "same number" in capsys.readouterr().err and not (tmp_path / "m3.json").exists()
+
+
+def test_directory_form_evaluates_every_set_of_one_checkpoint(setup, capsys):
+    tmp_path, checkpoint, params, _ = setup
+    scores = tmp_path / "scores"
+    scores.mkdir()
+    for name in ("eval", "codec"):
+        (scores / f"{name}.tsv").write_bytes((tmp_path / f"{name}.tsv").read_bytes())
+    write_scores(checkpoint / "dev_scores.tsv", synthetic_table(2))
+    (scores / "otherc.tsv").write_bytes((tmp_path / "eval.tsv").read_bytes())
+    out = tmp_path / "metrics"
+    argv = ["evaluate", "--checkpoint", str(checkpoint), "--scores-dir", str(scores), "--sets", "dev", "eval", "codec",
+            "--out-dir", str(out), "--shift-sets", "codec", "--params", str(params)]
+    assert cli_main(argv) == 0
+    assert {p.name for p in out.iterdir()} == {"dev.json", "eval.json", "codec.json"}
+    dev, codec = (json.loads((out / f"{n}.json").read_text()) for n in ("dev", "codec"))
+    assert dev["set"] == "dev" and dev["scores"].endswith("dev_scores.tsv") and dev["ood"] is None
+    assert codec["ood"]["in_distribution"].endswith("eval.tsv")
+    assert run(tmp_path, checkpoint, params, scores="codec.tsv", out="single.json",
+               extra=["--in-distribution", str(scores / "eval.tsv")]) == 0
+    single = json.loads((tmp_path / "single.json").read_text())
+    assert single["ood"]["energy_auroc"] == codec["ood"]["energy_auroc"] and single["eer_pct"] == codec["eer_pct"]
+    # a test corpus the checkpoint trained on is refused as cross-corpus, and nothing is written
+    refused = tmp_path / "refused"
+    argv = ["evaluate", "--checkpoint", str(checkpoint), "--scores-dir", str(scores), "--sets", "eval", "otherc",
+            "--out-dir", str(refused), "--cross-corpus-sets", "otherc", "--params", str(params)]
+    assert cli_main(argv) == 0 and json.loads((refused / "otherc.json").read_text())["cross_corpus"] is True
+    meta = json.loads((checkpoint / "checkpoint.json").read_text())
+    write_json(checkpoint / "checkpoint.json", {**meta, "train_corpora": ["demo", "otherc"]})
+    argv[argv.index("--out-dir") + 1] = str(tmp_path / "refused2")
+    assert cli_main(argv) == 2
+    assert "refusing a cross-corpus evaluation on 'otherc'" in capsys.readouterr().err
+    assert not (tmp_path / "refused2").exists()
