@@ -40,11 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--params", default=DEFAULT_PARAMS)
 
 
-def _clips(args: argparse.Namespace, sample_rate: int, labels=None):
+def _clips(args: argparse.Namespace, params: dict, labels=None):
     from asnet.shift.sets import manifest_clips, shard_clips
 
+    sample_rate, shift = params["base"]["sample_rate"], params["shift"]
     if args.shards:
-        return shard_clips(args.shards, labels), args.shards
+        per_system = shift["clips_per_system"]
+        source = args.shards if per_system is None else f"{args.shards} ({per_system} clips per system, seed {shift['seed']})"
+        return shard_clips(args.shards, labels, per_system, shift["seed"]), source
     return manifest_clips(args.manifest, args.split, sample_rate, labels), f"{args.manifest} ({args.split})"
 
 
@@ -60,7 +63,7 @@ def run_codec(args: argparse.Namespace, params: dict) -> dict:
 
     settings = _condition(params["shift"]["codecs"], args.name, "shift.codecs")
     sample_rate = params["base"]["sample_rate"]
-    clips, source = _clips(args, sample_rate)
+    clips, source = _clips(args, params)
     measured = build_codec_set(clips, Channel.from_params(settings), args.out, sample_rate)
     return {"kind": "codec", "name": args.name, "settings": settings, "source": source, **measured}
 
@@ -71,7 +74,7 @@ def run_vocoder(args: argparse.Namespace, params: dict) -> dict:
 
     settings = _condition(params["shift"]["vocoders"], args.name, "shift.vocoders")
     sample_rate, seed = params["base"]["sample_rate"], params["shift"]["seed"]
-    clips, source = _clips(args, sample_rate, labels=("bonafide",))
+    clips, source = _clips(args, params, labels=("bonafide",))
     measured = build_vocoder_set(clips, make_vocoder(settings), args.name, args.out, sample_rate, seed)
     return {"kind": "vocoder", "name": args.name, "settings": settings, "source": source, "seed": seed, **measured}
 

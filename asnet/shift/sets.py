@@ -50,14 +50,30 @@ class SourceClip:
     path: str = ""                # the source file, when there is one
 
 
-def shard_clips(directory: str | os.PathLike, labels: tuple[str, ...] | None = None) -> Iterator[SourceClip]:
-    """Clips of a waveform shard directory (data/cache/<corpus>/<split>), in index order."""
+def shard_clips(directory: str | os.PathLike, labels: tuple[str, ...] | None = None,
+                per_system: int | None = None, seed: int = 0) -> Iterator[SourceClip]:
+    """Clips of a waveform shard directory (data/cache/<corpus>/<split>), in index order; with
+    `per_system`, only that many clips of each system (a seeded draw), so a shift set costs what
+    the CPU budget allows while every generator stays represented."""
     directory = Path(directory)
     waves = np.load(directory / "wave.npy", mmap_mode="r")
-    for c in read_index(directory / "index.csv"):
-        if labels is None or c.label in labels:
-            wave = from_int16(waves[c.offset : c.offset + c.length])
-            yield SourceClip(c.utt_id, c.label, c.system, c.speaker, wave)
+    clips = [c for c in read_index(directory / "index.csv") if labels is None or c.label in labels]
+    if per_system is not None:
+        clips = per_system_subset(clips, per_system, seed)
+    for c in clips:
+        wave = from_int16(waves[c.offset : c.offset + c.length])
+        yield SourceClip(c.utt_id, c.label, c.system, c.speaker, wave)
+
+
+def per_system_subset(clips: list, per_system: int, seed: int) -> list:
+    """At most `per_system` clips of each system, drawn with numpy's Generator from `seed`, in
+    their original order."""
+    rng = np.random.default_rng(seed)
+    keep: set[int] = set()
+    for system in sorted({c.system for c in clips}):
+        members = [i for i, c in enumerate(clips) if c.system == system]
+        keep.update(int(i) for i in rng.permutation(members)[:per_system])
+    return [c for i, c in enumerate(clips) if i in keep]
 
 
 def manifest_clips(

@@ -141,3 +141,15 @@ def test_unknown_condition_names_the_choices(eval_shards, tmp_path):
     with pytest.raises(SystemExit, match="mp3_16k"):
         cli_main(["shift", "codec", "--name", "mp3_8k", "--shards", str(eval_shards), "--out", str(tmp_path),
                   "--params", PARAMS])
+
+
+def test_per_system_subset_keeps_every_system_in_order():
+    from types import SimpleNamespace
+
+    from asnet.shift.sets import per_system_subset
+
+    clips = [SimpleNamespace(utt_id=f"u{i}", system=s) for i, s in enumerate("aabbbbcbba")]
+    picked = per_system_subset(clips, 2, seed=0)
+    assert [c.system for c in picked].count("b") == 2 and {c.system for c in picked} == {"a", "b", "c"}
+    assert [int(c.utt_id[1:]) for c in picked] == sorted(int(c.utt_id[1:]) for c in picked)
+    assert per_system_subset(clips, 2, seed=0) == picked and per_system_subset(clips, 99, seed=0) == clips
