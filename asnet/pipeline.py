@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from asnet.models import ARCHITECTURES, architecture_module
+from asnet.runs import PRETRAINED, Run, lookup, runs
 from asnet.utils import load_params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,11 +30,14 @@ HEADER = (
     "# `python -m asnet.pipeline --check` (run by the tests) fails when this file is stale.\n"
 )
 CURRICULUM = ("base", "sam", "energy", "ood", "adv")
-CORPUS = "demo"
-PREPARED = f"data/prepared/{CORPUS}"
-CACHE = f"data/cache/{CORPUS}"
+DEMO = "demo"  # the embedded corpus: built from Debian packages, nothing to download
 SPLITS = ("train", "dev", "eval")
-MODELS = "results/models/asnet"
+DOWNLOAD_MARKER = ".asnet-download.json"  # written last by `asnet download` (asnet.data.download)
+# Params the registry itself reads: they shape the DAG (which stages exist, their names, commands
+# and inputs) rather than what a stage computes, so DVC tracks them through the rendered stages:
+# a new seed is a new run's stages, and the other runs' stages do not change.
+STRUCTURAL_PARAMS = ("corpora.train", "corpora.test", "runs.*.seeds", "runs.*.stages", "runs.*.evaluate",
+                     "runs.*.full_attacks", "runs.*.weights", "runs.*.corpus")
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,11 @@ class Stage:
     modules: tuple[str, ...]       # asnet modules the command runs (they and their imports are code deps)
     deps: tuple[str, ...] = ()     # data inputs (outputs of other stages or raw files)
     outs: tuple[str, ...] = ()     # cached outputs
+    persist: tuple[str, ...] = ()  # outputs DVC neither caches nor deletes before a rerun (download markers)
     params: tuple[str, ...] = ()   # dotted keys or whole sections of params.yaml
     metrics: tuple[str, ...] = ()  # small JSON files, not cached, shown by `dvc metrics show`
     plots: tuple[str, ...] = ()    # plot sources, not cached
-    gpu: bool = False              # asks a cluster for one GPU
+    gpu: int = 0                   # GPUs it asks a cluster for
     mem_mb: int = 8000
     runtime_min: int = 60
     threads: int = 2
@@ -55,11 +61,11 @@ class Stage:
 
     @property
     def rule_name(self) -> str:
-        return self.name.replace("@", "__").replace("-", "_").replace(".", "_")
+        return self.name.replace("@", "__").replace("-", "___").replace(".", "_")
 
     @property
     def all_outputs(self) -> tuple[str, ...]:
-        return self.outs + self.metrics + self.plots
+        return self.outs + self.persist + self.metrics + self.plots
 
 
 def is_dir(path: str) -> bool:
@@ -107,76 +113,190 @@ def code_deps(module: str) -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------- the stages
-def param_value(params: dict, dotted: str):
-    """params["a"]["b"] for "a.b" (a whole section for a section name)."""
-    value = params
-    for part in dotted.split("."):
-        value = value[part]
-    return value
+param_value = lookup  # params["a"]["b"] for "a.b" (a whole section for a section name)
+
+
+def prepared_dir(corpus: str) -> str:
+    return f"data/prepared/{corpus}"
+
+
+def cache_dir(corpus: str) -> str:
+    return f"data/cache/{corpus}"
+
+
+def checkpoint_dir(run: Run, stage: str) -> str:
+    return f"results/models/{run.id}/{stage}"
+
+
+def scores_dir(run: Run, stage: str) -> str:
+    return f"results/scores/{run.id}/{stage}"
+
+
+def metrics_path(run: Run, stage: str, test_set: str) -> str:
+    return f"results/metrics/{run.id}/{stage}/{test_set}.json"
+
+
+def attacks_dir(run: Run, stage: str) -> str:
+    return f"results/attacks/{run.id}/{stage}"
+
+
+def stage_id(kind: str, run: Run, stage: str) -> str:
+    """Per-run stage names are flat (`train-asnet_s0-base`): DVC `foreach` families need members
+    of one shape, and runs of different models differ in their code dependencies."""
+    return f"{kind}-{run.id}-{stage}"
+
+
+def corpora(params: dict) -> list[str]:
+    """Every corpus the DAG prepares: the training corpus, each run's, then the test corpora."""
+    names = [params["corpora"]["train"], *(r.corpus for r in runs(params)), *params["corpora"]["test"]]
+    return list(dict.fromkeys(names))
 
 
 def stages(params: dict) -> list[Stage]:
-    """The whole DAG for the given params (families expand from params entries)."""
-    test_sets = {"dev": f"{CACHE}/dev", "eval": f"{CACHE}/eval"} | shift_sets(params)
-    all_stages = [prepare_stage(), cache_stage(), *train_stages(), *shift_stages(params)]
-    all_stages += [score_stage(name, shards) for name, shards in test_sets.items()]
-    all_stages += [evaluate_stage(name) for name in test_sets]
+    """The whole DAG for the given params (families and per-run stages expand from params)."""
+    all_stages: list[Stage] = []
+    for corpus in corpora(params):
+        if corpus != DEMO:
+            all_stages.append(download_stage(corpus))
+        all_stages += [prepare_stage(corpus), cache_stage(corpus)]
+    all_stages += shift_stages(params)
+    for run in runs(params):
+        all_stages += train_stages(run, params)
+        for stage in run.evaluated:
+            sets = test_sets(run, params)
+            all_stages += [score_stage(run, stage, sets), evaluate_stage(run, stage, sets, params)]
+            if "attack" in params:  # TODO(lead): unconditional once asnet.attacks lands
+                all_stages.append(attack_stage(run, stage, params))
+    if "report" in params:  # TODO(lead): unconditional once asnet.report lands
+        all_stages.append(report_stage(params, all_stages))
     return [with_code(s) for s in all_stages]
 
 
-def prepare_stage() -> Stage:
+# ---------------------------------------------------------------- corpora
+def download_stage(corpus: str) -> Stage:
+    """Idempotent: a corpus already downloaded (or taken `--from` a folder by hand, as ASVspoof's
+    terms require) is verified by its done-marker and left alone. The marker persists: DVC must
+    not delete it before rerunning, or the corpus would be fetched again."""
+    marker = f"data/raw/{corpus}/{DOWNLOAD_MARKER}"
     return Stage(
-        name=f"prepare_{CORPUS}",
-        cmd=f"asnet prepare {CORPUS} --out {PREPARED}",
-        modules=("asnet.data.prepare", f"asnet.data.{CORPUS}.build"),  # the adapter is imported by name
-        # Separate outputs, so the cache can depend on the manifest alone (it checks every clip's
-        # sha256) instead of DVC walking the audio directory once more on every `dvc repro`.
-        outs=(f"{PREPARED}/audio", f"{PREPARED}/manifest.csv", f"{PREPARED}/rejects.csv", f"{PREPARED}/stats.json"),
-        params=("base.sample_rate", f"prepare_{CORPUS}"),
-        runtime_min=30,
+        name=f"download_{corpus}",
+        cmd=f"asnet download {corpus} --out data/raw/{corpus}",
+        modules=("asnet.data.download",),
+        persist=(marker,),
+        runtime_min=24 * 60, threads=1, mem_mb=2000,
     )
 
 
-def cache_stage() -> Stage:
+def prepare_stage(corpus: str) -> Stage:
+    out = prepared_dir(corpus)
+    if corpus == DEMO:
+        return Stage(
+            name=f"prepare_{corpus}",
+            cmd=f"asnet prepare {corpus} --out {out}",
+            modules=("asnet.data.prepare", "asnet.data.demo.build"),  # the adapter is imported by name
+            # Separate outputs, so the cache can depend on the manifest alone (it checks every clip's
+            # sha256) instead of DVC walking the audio directory once more on every `dvc repro`.
+            outs=(f"{out}/audio", f"{out}/manifest.csv", f"{out}/rejects.csv", f"{out}/stats.json"),
+            params=("base.sample_rate", f"prepare_{corpus}"),
+            runtime_min=30,
+        )
     return Stage(
-        name=f"cache_{CORPUS}",
-        cmd=f"asnet cache --manifest {PREPARED}/manifest.csv --out {CACHE}",
+        name=f"prepare_{corpus}",
+        cmd=f"asnet prepare {corpus} --raw data/raw/{corpus} --out {out}",
+        modules=("asnet.data.prepare", adapter_module(corpus)),
+        deps=(f"data/raw/{corpus}/{DOWNLOAD_MARKER}",),
+        outs=(out,),
+        params=("base.sample_rate",),
+        runtime_min=12 * 60, threads=4,
+    )
+
+
+def manifest_of(corpus: str) -> str:
+    return f"{prepared_dir(corpus)}/manifest.csv"
+
+
+def cache_stage(corpus: str) -> Stage:
+    return Stage(
+        name=f"cache_{corpus}",
+        cmd=f"asnet cache --manifest {manifest_of(corpus)} --out {cache_dir(corpus)}",
         modules=("asnet.data.cache",),
-        deps=(f"{PREPARED}/manifest.csv",),
-        outs=tuple(f"{CACHE}/{s}" for s in SPLITS),
+        deps=(manifest_of(corpus) if corpus == DEMO else prepared_dir(corpus),),
+        outs=tuple(f"{cache_dir(corpus)}/{s}" for s in SPLITS),
         params=("base.sample_rate", "cache", "features"),
-        runtime_min=30,
+        runtime_min=30 if corpus == DEMO else 12 * 60, threads=4,
     )
 
 
-def train_stages() -> list[Stage]:
-    """The curriculum: each stage warm-starts from the previous one's checkpoint (ARCHITECTURE §5).
-    A stage reads the loss weights of every stage up to itself (the objectives accumulate)."""
-    out = []
-    for i, stage in enumerate(CURRICULUM):
-        previous = f"{MODELS}/{CURRICULUM[i - 1]}" if i else None
-        params = ["base", "model", "train.common", *(f"train.{s}" for s in CURRICULUM[: i + 1]),
-                  "eval.batch_size", "eval.pad_fraction", "eval.target_coverage"]
-        if i >= CURRICULUM.index("energy"):
-            params.append("shift.pools.pseudo_outliers")
-        if i >= CURRICULUM.index("ood"):
-            params.append("shift.pools.train_shifts")
-        live = f"results/train/asnet/{stage}"
+# ---------------------------------------------------------------- training
+def run_params_keys(run: Run, params: dict) -> list[str]:
+    """The params entries of `run` a stage reads besides its own sections: its model config and
+    its overrides (never its seeds or stage list: those are in the stage's command and name)."""
+    keys = [f"runs.{run.entry}.config", run.config]
+    if run.overrides:
+        keys.append(f"runs.{run.entry}.set")
+    return keys
+
+
+CALIBRATION_PARAMS = ("eval.batch_size", "eval.pad_fraction", "eval.target_coverage", "eval.ood_flag_rate",
+                      "eval.calibration_subset")
+
+
+def train_stages(run: Run, params: dict) -> list[Stage]:
+    """One stage per training stage of the run, each warm-started from the previous one's
+    checkpoint (ARCHITECTURE §5). A curriculum stage reads the loss weights of every curriculum
+    stage up to itself (the objectives accumulate)."""
+    if run.final == PRETRAINED:
+        return [import_stage(run)]
+    out, processes = [], lookup(params, "train.common.processes")
+    for stage in run.stages:
+        previous = run.init_of(stage)
+        level = CURRICULUM.index(stage)
+        keys = ["base", *run_params_keys(run, params), "train.common",
+                *(f"train.{s}" for s in CURRICULUM[: level + 1]), *CALIBRATION_PARAMS]
+        if level >= CURRICULUM.index("energy"):
+            keys.append("shift.pools.pseudo_outliers")
+        if level >= CURRICULUM.index("ood"):
+            keys.append("shift.pools.train_shifts")
+        live = f"results/train/{run.id}/{stage}"
+        curves = run.architecture != "trivial"  # fitted trees have no training curves
+        cache = cache_dir(run.corpus)
+        init = f" --init {checkpoint_dir(run, previous)}" if previous else ""
         out.append(Stage(
-            name=f"train_{stage}",
-            cmd=f"asnet train --stage {stage} --cache {CACHE} --out {MODELS}/{stage} --live {live}"
-            + (f" --init {previous}" if previous else ""),
-            modules=("asnet.train.cli",),
-            deps=(f"{CACHE}/train", f"{CACHE}/dev") + ((previous,) if previous else ()),
-            outs=(f"{MODELS}/{stage}",),
-            params=tuple(params),
-            metrics=(f"{live}/metrics.json",),
-            plots=(f"{live}/plots/metrics",),
-            gpu=True, mem_mb=32000, runtime_min=12 * 60, threads=8,
+            name=stage_id("train", run, stage),
+            cmd=f"{launcher(processes)}asnet train --run {run.id} --stage {stage} --cache {cache} --out {checkpoint_dir(run, stage)}"
+            f" --live {live}{init}",
+            modules=("asnet.train.cli", architecture_module(lookup(params, run.config))),
+            deps=(f"{cache}/train", f"{cache}/dev") + ((checkpoint_dir(run, previous),) if previous else ()),
+            outs=(checkpoint_dir(run, stage),),
+            params=tuple(keys),
+            metrics=(f"{live}/metrics.json",) if curves else (),
+            plots=(f"{live}/plots/metrics",) if curves else (),
+            gpu=processes if curves else 0, mem_mb=32000, runtime_min=12 * 60, threads=8,
         ))
     return out
 
 
+def launcher(processes: int) -> str:
+    """Data-parallel training over `processes` GPUs (or CPU processes) of one node (asnet.train.distributed)."""
+    return "" if processes == 1 else f"torchrun --standalone --nproc_per_node {processes} --no-python "
+
+
+def import_stage(run: Run) -> Stage:
+    """Published weights as a checkpoint of their own, calibrated on the dev split like any other."""
+    cache = cache_dir(run.corpus)
+    return Stage(
+        name=stage_id("import", run, PRETRAINED),
+        cmd=f"asnet import aasist --weights {run.weights} --config {run.config} --cache {cache}"
+        f" --out {checkpoint_dir(run, PRETRAINED)}",
+        modules=("asnet.models.importer",),
+        deps=(run.weights, f"{cache}/dev"),
+        outs=(checkpoint_dir(run, PRETRAINED),),
+        params=(f"runs.{run.entry}.config", run.config, *CALIBRATION_PARAMS),
+        gpu=1, mem_mb=16000, runtime_min=60,
+    )
+
+
+# ---------------------------------------------------------------- shift sets
 def shift_sets(params: dict) -> dict[str, str]:
     """Test-set name -> shard directory of every codec and vocoder shift set in params."""
     return {f"{kind}_{name}": f"data/shift/{kind}/{name}"
@@ -185,61 +305,119 @@ def shift_sets(params: dict) -> dict[str, str]:
 
 
 def shift_stages(params: dict) -> list[Stage]:
-    """One stage per eval-time condition, over the eval split (bona fide and spoof alike)."""
+    """One stage per eval-time condition, over (a seeded per-system subset of) the training
+    corpus's eval split, bona fide and spoof alike."""
+    source = f"{cache_dir(params['corpora']['train'])}/eval"
     return [
         Stage(
             name=f"shift_{kind}@{name}",
-            cmd=f"asnet shift {kind} --name {name} --shards {CACHE}/eval --out data/shift/{kind}/{name}",
+            cmd=f"asnet shift {kind} --name {name} --shards {source} --out data/shift/{kind}/{name}",
             modules=("asnet.shift.cli",),
-            deps=(f"{CACHE}/eval",),
+            deps=(source,),
             outs=(f"data/shift/{kind}/{name}",),
-            params=("base.sample_rate", f"shift.{section}.{name}") + (("shift.seed",) if kind == "vocoder" else ()),
-            gpu=False, threads=1,
+            params=("base.sample_rate", "shift.seed", "shift.clips_per_system", f"shift.{section}.{name}"),
+            threads=1,
         )
         for kind, section in (("codec", "codecs"), ("vocoder", "vocoders"))
         for name in params["shift"][section]
     ]
 
 
-def scores_of(stage: str, test_set: str, suffix: str = ".tsv") -> str:
-    return f"results/scores/asnet/{stage}/{test_set}{suffix}"
+# ---------------------------------------------------------------- testing a checkpoint
+def test_sets(run: Run, params: dict) -> dict[str, str]:
+    """Test-set name -> shard directory for a run: its corpus's eval split, the shift sets when
+    it trained on the corpus they were made from, and every test corpus it did not train on
+    (cross-corpus). The dev split is not rescored: each checkpoint carries its dev scores."""
+    sets = {"eval": f"{cache_dir(run.corpus)}/eval"}
+    if run.corpus == params["corpora"]["train"]:
+        sets |= shift_sets(params)
+    sets |= {corpus: f"{cache_dir(corpus)}/eval" for corpus in params["corpora"]["test"] if corpus != run.corpus}
+    return sets
 
 
-def score_stage(test_set: str, shards: str) -> Stage:
-    """Scores one test set with all five curriculum checkpoints (one process, one model load each)."""
-    checkpoints = [f"{MODELS}/{s}" for s in CURRICULUM]
-    outs = [scores_of(s, test_set, suffix) for s in CURRICULUM for suffix in (".tsv", ".asvspoof.txt", ".rejects.csv")]
+def score_stage(run: Run, stage: str, sets: dict[str, str]) -> Stage:
+    """Scores every test set with one checkpoint (one process, one model load)."""
+    out = scores_dir(run, stage)
     return Stage(
-        name=f"score@{test_set}",
-        cmd=f"asnet score --shards {shards} --checkpoint {' '.join(checkpoints)} "
-        f"--out {' '.join(scores_of(s, test_set) for s in CURRICULUM)}",
-        modules=("asnet.eval.score",),
-        deps=(shards, *checkpoints),
-        outs=tuple(outs),
+        name=stage_id("score", run, stage),
+        cmd=f"asnet score --checkpoint {checkpoint_dir(run, stage)} --shards {' '.join(sets.values())}"
+        f" --out {' '.join(f'{out}/{name}.tsv' for name in sets)}",
+        modules=("asnet.eval.score", run_architecture_module(run)),
+        deps=(checkpoint_dir(run, stage), *sets.values()),
+        outs=(out,),
         params=("eval.batch_size", "eval.pad_fraction"),
-        gpu=True, mem_mb=16000, runtime_min=60,
+        gpu=1, mem_mb=16000, runtime_min=60,
     )
 
 
-def evaluate_stage(test_set: str) -> Stage:
-    """Metrics of one test set for each checkpoint; a shift set also gets the energy OOD-AUROC
-    against the clean eval scores of the same checkpoint."""
-    scores = [scores_of(s, test_set) for s in CURRICULUM]
-    checkpoints = [f"{MODELS}/{s}" for s in CURRICULUM]
-    metrics = [f"results/metrics/asnet/{s}/{test_set}.json" for s in CURRICULUM]
-    clean = [scores_of(s, "eval") for s in CURRICULUM] if test_set not in ("dev", "eval") else []
-    cmd = f"asnet evaluate --scores {' '.join(scores)} --checkpoint {' '.join(checkpoints)} --out {' '.join(metrics)}"
-    if clean:
-        cmd += f" --in-distribution {' '.join(clean)}"
+def evaluate_stage(run: Run, stage: str, sets: dict[str, str], params: dict) -> Stage:
+    """Metrics of every test set for one checkpoint, dev included (from the checkpoint's own dev
+    scores); a shift set also gets the energy OOD-AUROC against the clean eval scores, and a
+    test corpus goes through the leakage guard that refuses a training corpus as cross-corpus."""
+    scores, checkpoint = scores_dir(run, stage), checkpoint_dir(run, stage)
+    shifted = [name for name in sets if name in shift_sets(params)]
+    crossed = [name for name in sets if name in params["corpora"]["test"]]
+    cmd = (f"asnet evaluate --checkpoint {checkpoint} --scores-dir {scores} --sets dev {' '.join(sets)}"
+           f" --out-dir results/metrics/{run.id}/{stage}")
+    if shifted:
+        cmd += f" --shift-sets {' '.join(shifted)}"
+    if crossed:
+        cmd += f" --cross-corpus-sets {' '.join(crossed)}"
     return Stage(
-        name=f"evaluate{'_shift' if clean else ''}@{test_set}",
+        name=stage_id("evaluate", run, stage),
         cmd=cmd,
         modules=("asnet.eval.evaluate",),
-        deps=(*scores, *checkpoints, *clean),
-        metrics=tuple(metrics),
+        deps=(scores, checkpoint),
+        metrics=tuple(metrics_path(run, stage, name) for name in ("dev", *sets)),
         params=("eval.ece_bins", "eval.bootstrap_resamples", "eval.bootstrap_seed", "eval.rc_points"),
         mem_mb=4000, runtime_min=30, threads=1,
     )
+
+
+def attack_stage(run: Run, stage: str, params: dict) -> Stage:
+    """The attack suite of one checkpoint on a seeded, class-balanced subset of its eval split:
+    `full` for the stages a run lists in full_attacks, the ε-grid suite for the others."""
+    suite = "full" if stage in run.full_attacks else "grid"
+    shards = f"{cache_dir(run.corpus)}/eval"
+    return Stage(
+        name=stage_id("attack", run, stage),
+        cmd=f"asnet attack --checkpoint {checkpoint_dir(run, stage)} --shards {shards} --suite {suite}"
+        f" --out {attacks_dir(run, stage)}",
+        modules=("asnet.attacks.cli", run_architecture_module(run)),
+        deps=(checkpoint_dir(run, stage), shards),
+        outs=(attacks_dir(run, stage),),
+        params=("attack",),
+        gpu=1, mem_mb=16000, runtime_min=4 * 60,
+    )
+
+
+def report_stage(params: dict, upstream: list[Stage]) -> Stage:
+    """Tables, figures, the claims check and REPORT.md from every metrics, attack and score
+    output (and the training curves) the DAG makes."""
+    wanted = ("evaluate-", "attack-", "score-", "train-", "import-")
+    inputs = [o for s in upstream if s.name.startswith(wanted) for o in s.outs + s.metrics]
+    inputs += [p for s in upstream if s.name.startswith("train-") for p in s.plots]
+    return Stage(
+        name="report",
+        cmd="asnet report --out results/paper",
+        modules=("asnet.report.cli",),
+        deps=tuple(inputs),
+        outs=("results/paper",),
+        params=("runs", "corpora", "report"),
+        mem_mb=8000, runtime_min=60, threads=1,
+    )
+
+
+def run_architecture_module(run: Run) -> str:
+    return ARCHITECTURES[run.architecture]
+
+
+def adapter_module(corpus: str) -> str:
+    from asnet.data.prepare import ADAPTERS  # light: a table of module names
+
+    if corpus not in ADAPTERS:
+        raise ValueError(f"no adapter for corpus {corpus!r} (asnet prepare knows {', '.join(sorted(ADAPTERS))})")
+    return ADAPTERS[corpus]
 
 
 def with_code(stage: Stage) -> Stage:
@@ -252,8 +430,8 @@ def dvc_stage(stage: Stage) -> dict:
     entry: dict = {"cmd": stage.cmd, "deps": list(stage.code) + list(stage.deps)}
     if stage.params:
         entry["params"] = list(stage.params)
-    if stage.outs:
-        entry["outs"] = list(stage.outs)
+    if stage.outs or stage.persist:
+        entry["outs"] = list(stage.outs) + [{p: {"cache": False, "persist": True}} for p in stage.persist]
     if stage.metrics:
         entry["metrics"] = [{m: {"cache": False}} for m in stage.metrics]
     if stage.plots:

@@ -1,5 +1,6 @@
 """The DAG is defined once: dvc.yaml is its render, Snakemake builds the same graph, and every
 param is tracked by DVC and read by the code of a stage that tracks it."""
+import fnmatch
 import re
 import subprocess
 import sys
@@ -45,9 +46,19 @@ def test_outputs_have_one_owner():
     pipeline.check_all_outputs_unique(STAGES)
 
 
+def structural(key: str) -> bool:
+    return any(fnmatch.fnmatchcase(key, pattern) or fnmatch.fnmatchcase(key, pattern + ".*")
+               for pattern in pipeline.STRUCTURAL_PARAMS)
+
+
 @pytest.mark.parametrize("key", sorted(leaves(PARAMS)))
 def test_every_param_is_tracked_and_read(key):
     readers = [s for s in STAGES if any(key == p or key.startswith(p + ".") for p in s.params)]
+    if structural(key):  # read by the registry; DVC sees it through the stages it renders
+        name = key.rsplit(".", 1)[-1]
+        registry = (ROOT / "asnet/pipeline.py").read_text() + (ROOT / "asnet/runs.py").read_text()
+        assert re.search(rf"\b{re.escape(name)}\b", registry), f"{key} is structural but the registry never reads it"
+        return
     assert readers, f"no stage tracks {key}"
     # `key` is read when its name occurs in the code of a stage that tracks it (family entries
     # such as shift.codecs.<name>.<field> are read through their parent, so look at the field),
@@ -107,3 +118,36 @@ def test_slurm_profile_dry_runs_without_a_cluster():
     # --forceall: plan every job even in a workspace where `make demo` already built everything
     out = snakemake("-n", "--forceall", "--profile", "workflow/profiles/slurm")
     assert "This was a dry-run" in out
+
+
+def rendered_stages(params: dict) -> dict[str, dict]:
+    return {s.name: pipeline.dvc_stage(s) for s in pipeline.stages(params)}
+
+
+def test_each_run_gets_train_score_evaluate_and_attack_stages():
+    for run in pipeline.runs(PARAMS):
+        names = {s.name for s in STAGES if f"-{run.id}-" in s.name}
+        kinds = {"import"} if run.final == pipeline.PRETRAINED else {"train"}
+        expected = {f"{kind}-{run.id}-{stage}" for kind in kinds for stage in run.stages}
+        expected |= {f"{kind}-{run.id}-{stage}" for kind in ("score", "evaluate", "attack") for stage in run.evaluated
+                     if kind != "attack" or "attack" in PARAMS}
+        assert names == expected, run.id
+
+
+def test_changing_one_seed_changes_only_that_runs_stages():
+    import copy
+
+    before = rendered_stages(PARAMS)
+    edited = copy.deepcopy(PARAMS)
+    entry = next(name for name, spec in edited["runs"].items() if len(spec["seeds"]) > 1)
+    old_seed = edited["runs"][entry]["seeds"][-1]
+    edited["runs"][entry]["seeds"][-1] = new_seed = max(edited["runs"][entry]["seeds"]) + 10
+    after = rendered_stages(edited)
+    changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    old_run, new_run = f"-{entry}_s{old_seed}-", f"-{entry}_s{new_seed}-"
+    assert changed - {"report"} == {n for n in before.keys() | after.keys() if old_run in n or new_run in n}
+
+
+def test_attack_params_reach_only_attack_stages():
+    trackers = {s.name for s in STAGES if any(p == "attack" or p.startswith("attack.") for p in s.params)}
+    assert all(name.startswith("attack-") for name in trackers)

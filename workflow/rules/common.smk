@@ -19,5 +19,5 @@ def tracked_params(stage):
 def resources_of(stage):
     wanted = {"mem_mb": stage.mem_mb, "runtime": stage.runtime_min}
     if stage.gpu:
-        wanted["gpu"] = 1
+        wanted["gpu"] = stage.gpu
     return wanted

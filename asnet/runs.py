@@ -1,0 +1,104 @@
+"""Runs: every detector the DAG trains (or imports), as params `runs:` lists them.
+
+A run is (entry, seed): the entry names the model config (`config: model` for ASNet, or
+`config: baselines.<name>`), the training stages in order, optional param overrides (`set:`,
+dotted keys), the training corpus (`corpus:`, default `corpora.train`) and which of its stages
+are evaluated and attacked with the full attack suite. `asnet_s0` is entry `asnet` with seed 0.
+
+    runs:
+      asnet:    {config: model, stages: [base, sam, energy, ood, adv], seeds: [0, 1, 2],
+                 evaluate: all, full_attacks: [base, adv]}
+      cmra_off: {config: model, stages: [base, adv], seeds: [0, 1, 2], set: {model.cmra.variant: "off"}}
+      lcnn:     {config: baselines.lcnn, stages: [base], seeds: [0, 1, 2]}
+      aasist_published: {config: baselines.aasist, stages: [pretrained], seeds: [0],
+                         weights: asnet/models/baselines/published/AASIST.pth}
+
+`run_params(params, entry, seed)` is what a stage of that run sees: params with the run's
+overrides applied and base.seed set to the run's seed. Light module: the registry imports it.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+
+PRETRAINED = "pretrained"  # the stage name of imported weights (no training)
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str                     # "<entry>_s<seed>": results/models/<id>/<stage>
+    entry: str                  # key under params `runs`
+    seed: int
+    config: str                 # dotted params key of the model config ("model", "baselines.lcnn")
+    architecture: str           # config["architecture"]
+    stages: tuple[str, ...]     # training stages in order, each warm-started from the previous one
+    corpus: str                 # training corpus
+    evaluated: tuple[str, ...]  # stages scored, evaluated and attacked (default: the last one)
+    full_attacks: tuple[str, ...]  # stages attacked with the full suite (the others: the grid suite)
+    weights: str | None         # published weights file, for a `pretrained` run
+    overrides: dict             # the entry's `set:`
+
+    @property
+    def final(self) -> str:
+        return self.stages[-1]
+
+    def init_of(self, stage: str) -> str | None:
+        """The stage whose checkpoint `stage` warm-starts from (None for the first)."""
+        i = self.stages.index(stage)
+        return self.stages[i - 1] if i else None
+
+
+def lookup(params: dict, dotted: str):
+    """params["a"]["b"] for "a.b"."""
+    value = params
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
+def runs(params: dict) -> list[Run]:
+    """Every run of params `runs`, entries in file order, seeds in listed order."""
+    out = []
+    for entry, spec in params["runs"].items():
+        stages = tuple(spec["stages"])
+        evaluated = stages if spec.get("evaluate") == "all" else (stages[-1],)
+        for seed in spec["seeds"]:
+            out.append(Run(
+                id=f"{entry}_s{seed}",
+                entry=entry,
+                seed=int(seed),
+                config=spec["config"],
+                architecture=lookup(params, spec["config"])["architecture"],
+                stages=stages,
+                corpus=spec.get("corpus", params["corpora"]["train"]),
+                evaluated=evaluated,
+                full_attacks=tuple(s for s in spec.get("full_attacks", ()) if s in evaluated),
+                weights=spec.get("weights"),
+                overrides=dict(spec.get("set", {})),
+            ))
+    return out
+
+
+def find_run(params: dict, run_id: str) -> Run:
+    for run in runs(params):
+        if run.id == run_id:
+            return run
+    raise KeyError(f"no run {run_id!r} in params runs (runs: {', '.join(r.id for r in runs(params))})")
+
+
+def run_params(params: dict, run: Run) -> dict:
+    """params as a stage of `run` sees them: overrides applied, base.seed = the run's seed, and
+    the run's model config under "model" (the trainer builds params["model"])."""
+    # A JSON round trip, not deepcopy: YAML aliases (model.features is *features) would stay
+    # shared under deepcopy, and an override of one would silently change the other.
+    resolved = json.loads(json.dumps(params))
+    for dotted, value in run.overrides.items():
+        *parents, last = dotted.split(".")
+        section = lookup(resolved, ".".join(parents)) if parents else resolved
+        if last not in section:
+            raise KeyError(f"run {run.entry}: `set` names {dotted!r}, which params.yaml does not have")
+        section[last] = copy.deepcopy(value)
+    resolved["base"]["seed"] = run.seed
+    resolved["model"] = lookup(resolved, run.config)
+    return resolved
