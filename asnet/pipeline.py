@@ -165,8 +165,7 @@ def stages(params: dict) -> list[Stage]:
         for stage in run.evaluated:
             sets = test_sets(run, params)
             all_stages += [score_stage(run, stage, sets), evaluate_stage(run, stage, sets, params)]
-            if "attack" in params:  # TODO(lead): unconditional once asnet.attacks lands
-                all_stages.append(attack_stage(run, stage, params))
+            all_stages.append(attack_stage(run, stage, params))
     if "report" in params:  # TODO(lead): unconditional once asnet.report lands
         all_stages.append(report_stage(params, all_stages))
     return [with_code(s) for s in all_stages]
@@ -386,7 +385,7 @@ def attack_stage(run: Run, stage: str, params: dict) -> Stage:
         modules=("asnet.attacks.cli", run_architecture_module(run)),
         deps=(checkpoint_dir(run, stage), shards),
         outs=(attacks_dir(run, stage),),
-        params=("attack",),
+        params=("attack", "base.sample_rate", "eval.ece_bins"),
         gpu=1, mem_mb=16000, runtime_min=4 * 60,
     )
 

@@ -1,0 +1,100 @@
+"""The settings of `asnet attack`, read and checked up front from params (`attack:`, plus
+`base.sample_rate` and `eval.ece_bins`), so that a typo fails before any attack runs and every
+key of the section is read by the command that tracks it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+TOP_KEYS = ("seed", "clips", "clip_seconds", "batch_size", "linf_eps", "l2_snr_db", "pgd", "apgd", "cw", "fab",
+            "square", "adaptive", "eot", "sanity", "suites")
+
+
+class ConfigError(ValueError):
+    """A params value the attack command cannot use (the message names it)."""
+
+
+@dataclass(frozen=True)
+class Sanity:
+    reference_eps: float  # the eps of the steps/restarts/noise/black-box checks (one of linf_eps)
+    unbounded_steps: int
+    unbounded_success: float
+    more_steps_factor: int
+    more_restarts: int
+    noise_ratio: float
+    blackbox_margin: float
+    tolerance_clips: int
+
+
+@dataclass(frozen=True)
+class AttackConfig:
+    seed: int
+    clips: int
+    clip_seconds: float
+    batch_size: int
+    linf_eps: tuple[float, ...]
+    l2_snr_db: tuple[float, ...]
+    pgd: dict
+    apgd: dict
+    cw: dict
+    fab: dict
+    square: dict
+    adaptive: dict
+    eot: dict
+    sanity: Sanity
+    suites: dict[str, tuple[str, ...]]
+    sample_rate: int
+    ece_bins: int
+
+    @property
+    def clip_samples(self) -> int:
+        return round(self.clip_seconds * self.sample_rate)
+
+    @classmethod
+    def from_params(cls, params: dict) -> "AttackConfig":
+        from asnet.attacks.suite import ATTACKS
+
+        if "attack" not in params:
+            raise ConfigError("params has no attack: section")
+        a = params["attack"]
+        missing, unknown = sorted(set(TOP_KEYS) - set(a)), sorted(set(a) - set(TOP_KEYS))
+        if missing or unknown:
+            raise ConfigError(f"params attack: missing {missing}, unknown {unknown}")
+        sub = {name: _keys(a, name, keys) for name, keys in (
+            ("pgd", ("steps", "restarts", "step_fraction")),
+            ("apgd", ("steps", "restarts", "rho")),
+            ("cw", ("c", "kappa", "steps", "lr")),
+            ("fab", ("steps", "restarts", "alpha_max", "eta", "beta")),
+            ("square", ("queries", "p_init")),
+            ("adaptive", ("margin", "energy_weight", "abstain_weight")),
+            ("eot", ("samples", "transforms")),
+        )}
+        sanity = Sanity(**_keys(a, "sanity", Sanity.__dataclass_fields__))
+        config = cls(
+            seed=int(a["seed"]), clips=int(a["clips"]), clip_seconds=float(a["clip_seconds"]),
+            batch_size=int(a["batch_size"]),
+            linf_eps=tuple(sorted(float(e) for e in a["linf_eps"])),
+            l2_snr_db=tuple(sorted((float(s) for s in a["l2_snr_db"]), reverse=True)),
+            sanity=sanity, suites={name: tuple(attacks) for name, attacks in a["suites"].items()},
+            sample_rate=int(params["base"]["sample_rate"]), ece_bins=int(params["eval"]["ece_bins"]),
+            **sub,
+        )
+        for suite, attacks in config.suites.items():
+            unknown = sorted(set(attacks) - set(ATTACKS))
+            if unknown:
+                raise ConfigError(f"attack.suites.{suite}: unknown attack(s) {unknown} (known: {sorted(ATTACKS)})")
+        if sanity.reference_eps not in config.linf_eps:
+            raise ConfigError(f"attack.sanity.reference_eps {sanity.reference_eps} is not one of attack.linf_eps")
+        if config.clips < 2 or config.batch_size < 1 or config.clip_samples < 1:
+            raise ConfigError("attack.clips must be >= 2, attack.batch_size >= 1 and attack.clip_seconds > 0")
+        return config
+
+
+def _keys(section: dict, name: str, keys) -> dict:
+    if name not in section:
+        raise ConfigError(f"params attack.{name} is missing")
+    given = section[name]
+    missing, extra = sorted(set(keys) - set(given)), sorted(set(given) - set(keys))
+    if missing or extra:
+        raise ConfigError(f"params attack.{name}: missing {missing}, unknown {extra}")
+    return {k: given[k] for k in keys}
