@@ -33,6 +33,9 @@ CURRICULUM = ("base", "sam", "energy", "ood", "adv")
 DEMO = "demo"  # the embedded corpus: built from Debian packages, nothing to download
 SPLITS = ("train", "dev", "eval")
 DOWNLOAD_MARKER = ".asnet-download.json"  # written last by `asnet download` (asnet.data.download)
+# Corpora whose adapters copy the organisers' ASV scores beside the manifest: min t-DCF the official way.
+HAS_ASV_SCORES = ("asvspoof2019_la", "asvspoof2021_la")
+ASV_SCORES = "asv_scores/eval.txt"
 # Params the registry itself reads: they shape the DAG (which stages exist, their names, commands
 # and inputs) rather than what a stage computes, so DVC tracks them through the rendered stages:
 # a new seed is a new run's stages, and the other runs' stages do not change.
@@ -205,7 +208,7 @@ def prepare_stage(corpus: str) -> Stage:
         modules=("asnet.data.prepare", adapter_module(corpus)),
         deps=(f"data/raw/{corpus}/{DOWNLOAD_MARKER}",),
         outs=(out,),
-        params=("base.sample_rate",),
+        params=(f"prepare_{corpus}",),  # params.yaml must have it once the corpus is selected (README)
         runtime_min=12 * 60, threads=4,
     )
 
@@ -356,17 +359,21 @@ def evaluate_stage(run: Run, stage: str, sets: dict[str, str], params: dict) -> 
     scores, checkpoint = scores_dir(run, stage), checkpoint_dir(run, stage)
     shifted = [name for name in sets if name in shift_sets(params)]
     crossed = [name for name in sets if name in params["corpora"]["test"]]
+    corpus_of = {"eval": run.corpus} | {name: name for name in crossed}
+    asv = {name: f"{prepared_dir(corpus)}/{ASV_SCORES}" for name, corpus in corpus_of.items() if corpus in HAS_ASV_SCORES}
     cmd = (f"asnet evaluate --checkpoint {checkpoint} --scores-dir {scores} --sets dev {' '.join(sets)}"
            f" --out-dir results/metrics/{run.id}/{stage}")
     if shifted:
         cmd += f" --shift-sets {' '.join(shifted)}"
     if crossed:
         cmd += f" --cross-corpus-sets {' '.join(crossed)}"
+    if asv:
+        cmd += f" --asv {' '.join(f'{name}={path}' for name, path in asv.items())}"
     return Stage(
         name=stage_id("evaluate", run, stage),
         cmd=cmd,
         modules=("asnet.eval.evaluate",),
-        deps=(scores, checkpoint),
+        deps=(scores, checkpoint, *sorted({prepared_dir(corpus_of[name]) for name in asv})),
         metrics=tuple(metrics_path(run, stage, name) for name in ("dev", *sets)),
         params=("eval.ece_bins", "eval.bootstrap_resamples", "eval.bootstrap_seed", "eval.rc_points"),
         mem_mb=4000, runtime_min=30, threads=1,

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from asnet.data.manifest import read_manifest
 from asnet.data.shards import ShardWriter
+from asnet.data.streaming import bounded_map
 from asnet.utils import load_params, progress
 
 SPLITS = ("train", "dev", "eval")
@@ -35,7 +35,9 @@ def _decode(job: tuple[str, str, int]) -> tuple[np.ndarray | None, str]:
 
     path, sha256, sample_rate = job
     try:
-        if hashlib.sha256(Path(path).read_bytes()).hexdigest() != sha256:
+        with open(path, "rb") as f:
+            changed = hashlib.file_digest(f, "sha256").hexdigest() != sha256  # streamed, never the whole file
+        if changed:
             return None, "sha256 differs from the manifest (file changed after it was written)"
         return load_audio(path, sample_rate), ""
     except OSError as error:
@@ -45,10 +47,13 @@ def _decode(job: tuple[str, str, int]) -> tuple[np.ndarray | None, str]:
 
 
 def write_wave_shards(rows: list, root: Path, out_dir: Path, sample_rate: int, workers: int) -> None:
-    """Decode `rows` (one split) into out_dir/wave.npy + index.csv + rejects.csv."""
-    jobs = [(str(root / r.path), r.sha256, sample_rate) for r in rows]
-    with ShardWriter(out_dir) as writer, ProcessPoolExecutor(max_workers=workers) as pool:
-        decoded = pool.map(_decode, jobs, chunksize=16) if workers > 1 else map(_decode, jobs)
+    """Decode `rows` (one split) into out_dir/wave.npy + index.csv + rejects.csv.
+
+    Decoding runs on `workers` processes with a bounded number of clips in flight, and each clip
+    is written as soon as it is decoded, so memory does not grow with the split's size."""
+    jobs = ((str(root / r.path), r.sha256, sample_rate) for r in rows)
+    with ShardWriter(out_dir) as writer:
+        decoded = bounded_map(_decode, jobs, workers, chunk_size=16)
         for row, (wave, reason) in progress(zip(rows, decoded), total=len(rows), desc=f"cache {out_dir.name}"):
             if wave is None:
                 writer.reject(row, reason)

@@ -14,6 +14,7 @@ streams clips into a directory (the cache and every shift set write through it).
 from __future__ import annotations
 
 import csv
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,14 @@ def write_index(path: Path, rows: list[ClipInfo] | list[dict], columns=INDEX_COL
         writer.writeheader()
         for row in rows:
             writer.writerow(row if isinstance(row, dict) else row.__dict__)
+
+
+def npy_header(length: int, dtype=np.int16) -> bytes:
+    """The exact header np.save writes for a 1-D C-order array of `length` items of `dtype`."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                                  "fortran_order": False, "shape": (int(length),)})
+    return buffer.getvalue()
 
 
 def save_array(path: Path, array: np.ndarray) -> None:
@@ -126,6 +135,7 @@ class ShardWriter:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.raw_path = self.out_dir / ".wave.raw"
         self.raw = open(self.raw_path, "wb")
+        self.raw.write(b"\0" * len(npy_header(0)))  # room for the header, written once the length is known
         self.index: list[ClipInfo] = []
         self.rejects: list[dict] = []
         self.offset = 0
@@ -150,11 +160,23 @@ class ShardWriter:
 
     def __exit__(self, error_type, error, traceback) -> None:
         """Write the shard files on success; on an error leave nothing half-written behind."""
-        self.raw.close()
         try:
             if error_type is None:
-                save_array(self.out_dir / "wave.npy", np.fromfile(self.raw_path, dtype=np.int16))
+                self._finish_wave()
                 write_index(self.out_dir / "index.csv", self.index)
                 write_rejects(self.rejects, self.out_dir / "rejects.csv")
         finally:
-            self.raw_path.unlink()
+            self.raw.close()
+            self.raw_path.unlink(missing_ok=True)
+
+    def _finish_wave(self) -> None:
+        """Turn the raw file into wave.npy in place: the .npy header for the final length goes into
+        the room left at its start (a 1-D header has a fixed size), then one rename. The samples are
+        never read back, so memory stays flat; the bytes equal np.save's."""
+        header = npy_header(self.offset)
+        if len(header) != len(npy_header(0)):  # numpy pads 1-D headers to a fixed size; guard against a change
+            raise RuntimeError(f"the .npy header for {self.offset} samples no longer fits the room left for it")
+        self.raw.seek(0)
+        self.raw.write(header)
+        self.raw.close()
+        os.replace(self.raw_path, self.out_dir / "wave.npy")

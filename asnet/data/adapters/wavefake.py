@@ -1,0 +1,91 @@
+"""WaveFake (Frank & Schönherr, NeurIPS 2021) + its bona fide sources -> manifest.
+
+Layout: generated_audio/<system>/<SOURCE>_gen.wav, one folder per vocoder set (ljspeech_melgan,
+ljspeech_melgan_large, ljspeech_multi_band_melgan, ljspeech_full_band_melgan,
+ljspeech_parallel_wavegan, ljspeech_waveglow, ljspeech_hifiGAN, jsut_multi_band_melgan,
+jsut_parallel_wavegan, common_voices_prompts_from_conformer_fastspeech2_pwg_ljspeech); bona fide
+from LJSpeech-1.1/wavs/<SOURCE>.wav and jsut_ver1.1/basic5000/wav/<SOURCE>.wav. system = the
+folder name; speaker `ljspeech` or `jsut` (each corpus is one speaker), language en or ja.
+
+WaveFake publishes no split, and the field uses several: WaveFake's own code tests on the last
+20 % of each sorted folder (train on one vocoder set, test on the others), whisper-features
+70/15/15 with seed 45, SONAR a 70/10/20 slice of unsorted listdir. Each of them can put a
+recording in train and its vocoded copy in test. Ours is source-disjoint instead: a group is one
+source utterance (the bona fide recording and every vocoded copy of it; `_gen` stripped), and
+the groups of each source corpus (LJSpeech, JSUT) are split by asnet.data.adapters.common
+.group_split with `seed` and `split_fractions`. With `train_systems` set (e.g.
+[ljspeech_melgan], the WaveFake paper's train-on-one-vocoder protocol), the other systems
+appear only in eval: their clips whose source lies in train or dev are left out (counted in
+stats.json as held_out_left_out), never moved across the split.
+
+params `prepare_wavefake`: seed, split_fractions [train, dev, eval], train_systems (null = all
+systems in every split), workers.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from asnet.data.adapters.common import (
+    Entry, PrepareError, group_split, prepare_corpus, require_download, settings, user_errors,
+)
+
+CORPUS = "wavefake"
+GENERATED = "generated_audio"
+BONAFIDE_FOLDERS = {"ljspeech": "LJSpeech-1.1/wavs", "jsut": "jsut_ver1.1/basic5000/wav"}
+LANGUAGES = {"ljspeech": "en", "jsut": "ja"}
+SUFFIX = "_gen"
+
+
+def source_corpus(system: str) -> str:
+    """The bona fide corpus a vocoder set was made from (the TTS set speaks with the LJSpeech voice)."""
+    return "jsut" if system.startswith("jsut_") else "ljspeech"
+
+
+def candidates(raw: Path) -> list[tuple[str, str, str, Path]]:
+    """(speaker, source utterance, system, path) of every bona fide and generated file."""
+    found = []
+    for speaker, folder in BONAFIDE_FOLDERS.items():
+        found += [(speaker, p.stem, "bonafide", p) for p in sorted((raw / folder).glob("*.wav"))]
+    systems = sorted(p for p in (raw / GENERATED).iterdir() if p.is_dir())
+    if not systems:
+        raise PrepareError(f"no vocoder folders in {raw / GENERATED}")
+    for folder in systems:
+        found += [(source_corpus(folder.name), p.stem.removesuffix(SUFFIX), folder.name, p)
+                  for p in sorted(folder.rglob("*.wav"))]
+    return found
+
+
+def entries(raw: Path, config: dict) -> tuple[list[Entry], dict]:
+    found = candidates(raw)
+    systems = sorted({system for _, _, system, _ in found} - {"bonafide"})
+    train_systems = config["train_systems"]
+    unknown = sorted(set(train_systems or ()) - set(systems))
+    if unknown:
+        raise PrepareError(f"train_systems {unknown} are not WaveFake folders here ({', '.join(systems)})")
+    split_of = {}
+    for speaker in BONAFIDE_FOLDERS:
+        groups = {source for s, source, _, _ in found if s == speaker}
+        split_of.update({(speaker, g): split for g, split in
+                         group_split(groups, config["split_fractions"], config["seed"]).items()})
+    chosen, left_out = [], 0
+    for speaker, source, system, path in found:
+        split = split_of[(speaker, source)]
+        if train_systems is not None and system != "bonafide" and system not in train_systems and split != "eval":
+            left_out += 1
+            continue
+        utt_id = source if system == "bonafide" else f"{source}__{system}"
+        chosen.append(Entry(utt_id, str(path), "bonafide" if system == "bonafide" else "spoof", system, speaker,
+                            LANGUAGES[speaker], split))
+    extra = {"split": {"rule": "source-disjoint seeded group split per source corpus", "seed": config["seed"],
+                       "fractions": list(config["split_fractions"]), "train_systems": train_systems,
+                       "held_out_left_out": left_out}, "systems": systems}
+    return chosen, extra
+
+
+@user_errors
+def prepare(args, params: dict) -> int:
+    config = settings(params, CORPUS, args.workers)
+    raw = require_download(CORPUS, args.raw)
+    chosen, extra = entries(raw, config)
+    prepare_corpus(CORPUS, chosen, Path(args.out), config["workers"], extra)
+    return 0
