@@ -1,0 +1,1 @@
+"""Paper outputs: tables, figures, the claims check, REPORT.md and model cards (`asnet report`)."""
