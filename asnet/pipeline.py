@@ -36,11 +36,13 @@ DOWNLOAD_MARKER = ".asnet-download.json"  # written last by `asnet download` (as
 # Corpora whose adapters copy the organisers' ASV scores beside the manifest: min t-DCF the official way.
 HAS_ASV_SCORES = ("asvspoof2019_la", "asvspoof2021_la")
 ASV_SCORES = "asv_scores/eval.txt"
+REPORT, EXCERPT = "results/paper", "results/paper-excerpt.md"  # the excerpt is pasted into the README
 # Params the registry itself reads: they shape the DAG (which stages exist, their names, commands
 # and inputs) rather than what a stage computes, so DVC tracks them through the rendered stages:
 # a new seed is a new run's stages, and the other runs' stages do not change.
 STRUCTURAL_PARAMS = ("corpora.train", "corpora.test", "runs.*.seeds", "runs.*.stages", "runs.*.evaluate",
-                     "runs.*.full_attacks", "runs.*.weights", "runs.*.corpus")
+                     "runs.*.full_attacks", "runs.*.weights", "runs.*.variant", "runs.*.corpus", "runs.*.test_sets",
+                     "runs.*.clips_per_system", "runs.*.attack")
 
 
 @dataclass(frozen=True)
@@ -168,9 +170,9 @@ def stages(params: dict) -> list[Stage]:
         for stage in run.evaluated:
             sets = test_sets(run, params)
             all_stages += [score_stage(run, stage, sets), evaluate_stage(run, stage, sets, params)]
-            all_stages.append(attack_stage(run, stage, params))
-    if "report" in params:  # TODO(lead): unconditional once asnet.report lands
-        all_stages.append(report_stage(params, all_stages))
+            if run.attacked:
+                all_stages.append(attack_stage(run, stage, params))
+    all_stages.append(report_stage(params, all_stages))
     return [with_code(s) for s in all_stages]
 
 
@@ -230,7 +232,7 @@ def cache_stage(corpus: str) -> Stage:
 
 
 # ---------------------------------------------------------------- training
-def run_params_keys(run: Run, params: dict) -> list[str]:
+def run_params_keys(run: Run) -> list[str]:
     """The params entries of `run` a stage reads besides its own sections: its model config and
     its overrides (never its seeds or stage list: those are in the stage's command and name)."""
     keys = [f"runs.{run.entry}.config", run.config]
@@ -253,7 +255,7 @@ def train_stages(run: Run, params: dict) -> list[Stage]:
     for stage in run.stages:
         previous = run.init_of(stage)
         level = CURRICULUM.index(stage)
-        keys = ["base", *run_params_keys(run, params), "train.common",
+        keys = ["base", *run_params_keys(run), "train.common",
                 *(f"train.{s}" for s in CURRICULUM[: level + 1]), *CALIBRATION_PARAMS]
         if level >= CURRICULUM.index("energy"):
             keys.append("shift.pools.pseudo_outliers")
@@ -285,15 +287,15 @@ def launcher(processes: int) -> str:
 
 def import_stage(run: Run) -> Stage:
     """Published weights as a checkpoint of their own, calibrated on the dev split like any other."""
-    cache = cache_dir(run.corpus)
+    cache, published = cache_dir(run.corpus), str(Path(run.weights).parent)
     return Stage(
         name=stage_id("import", run, PRETRAINED),
-        cmd=f"asnet import aasist --weights {run.weights} --config {run.config} --cache {cache}"
+        cmd=f"asnet import aasist --run {run.id} --weights {run.weights} --variant {run.variant} --cache {cache}"
         f" --out {checkpoint_dir(run, PRETRAINED)}",
         modules=("asnet.models.importer",),
-        deps=(run.weights, f"{cache}/dev"),
+        deps=(run.weights, f"{published}/{run.variant}.conf", f"{published}/SHA256SUMS", f"{cache}/dev"),
         outs=(checkpoint_dir(run, PRETRAINED),),
-        params=(f"runs.{run.entry}.config", run.config, *CALIBRATION_PARAMS),
+        params=(*run_params_keys(run), *CALIBRATION_PARAMS),
         gpu=1, mem_mb=16000, runtime_min=60,
     )
 
@@ -334,20 +336,23 @@ def test_sets(run: Run, params: dict) -> dict[str, str]:
     if run.corpus == params["corpora"]["train"]:
         sets |= shift_sets(params)
     sets |= {corpus: f"{cache_dir(corpus)}/eval" for corpus in params["corpora"]["test"] if corpus != run.corpus}
+    if run.test_sets is not None:
+        sets = {name: shards for name, shards in sets.items() if name in run.test_sets}
     return sets
 
 
 def score_stage(run: Run, stage: str, sets: dict[str, str]) -> Stage:
     """Scores every test set with one checkpoint (one process, one model load)."""
     out = scores_dir(run, stage)
+    subset = f" --clips-per-system {run.clips_per_system}" if run.clips_per_system else ""
     return Stage(
         name=stage_id("score", run, stage),
         cmd=f"asnet score --checkpoint {checkpoint_dir(run, stage)} --shards {' '.join(sets.values())}"
-        f" --out {' '.join(f'{out}/{name}.tsv' for name in sets)}",
+        f" --out {' '.join(f'{out}/{name}.tsv' for name in sets)}{subset}",
         modules=("asnet.eval.score", run_architecture_module(run)),
         deps=(checkpoint_dir(run, stage), *sets.values()),
         outs=(out,),
-        params=("eval.batch_size", "eval.pad_fraction"),
+        params=("eval.batch_size", "eval.pad_fraction") + (("eval.test_subset_seed",) if subset else ()),
         gpu=1, mem_mb=16000, runtime_min=60,
     )
 
@@ -398,18 +403,18 @@ def attack_stage(run: Run, stage: str, params: dict) -> Stage:
 
 
 def report_stage(params: dict, upstream: list[Stage]) -> Stage:
-    """Tables, figures, the claims check and REPORT.md from every metrics, attack and score
-    output (and the training curves) the DAG makes."""
+    """Tables, figures, the claims check, model cards and REPORT.md from every metrics, attack and
+    score output (and the training curves) the DAG makes; plus the README excerpt."""
     wanted = ("evaluate-", "attack-", "score-", "train-", "import-")
     inputs = [o for s in upstream if s.name.startswith(wanted) for o in s.outs + s.metrics]
     inputs += [p for s in upstream if s.name.startswith("train-") for p in s.plots]
     return Stage(
         name="report",
-        cmd="asnet report --out results/paper",
+        cmd=f"asnet report --results results --out {REPORT} --excerpt {EXCERPT}",
         modules=("asnet.report.cli",),
         deps=tuple(inputs),
-        outs=("results/paper",),
-        params=("runs", "corpora", "report"),
+        outs=(REPORT, EXCERPT),
+        params=("runs", "corpora", "report", "shift.codecs", "shift.vocoders"),
         mem_mb=8000, runtime_min=60, threads=1,
     )
 
@@ -488,7 +493,10 @@ def render(params: dict) -> str:
             entries[stage.name] = dvc_stage(stage)
     for family, members in families.items():
         entries[family] = family_entry(members)
-    return HEADER + yaml.safe_dump({"stages": entries}, sort_keys=False, width=120)
+    from asnet.report.dvc_plots import plot_entries  # light: names only
+
+    document = {"stages": entries, "plots": plot_entries(params, out=REPORT)}
+    return HEADER + yaml.safe_dump(document, sort_keys=False, width=120)
 
 
 def check_all_outputs_unique(all_stages: list[Stage]) -> None:

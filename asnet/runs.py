@@ -13,6 +13,9 @@ are evaluated and attacked with the full attack suite. `asnet_s0` is entry `asne
       aasist_published: {config: baselines.aasist, stages: [pretrained], seeds: [0],
                          weights: asnet/models/baselines/published/AASIST.pth}
 
+Optional keys for models too slow to test in full on a CPU: `test_sets:` (a subset of the test
+sets), `clips_per_system:` (score each on that many clips per system) and `attack: false`.
+
 `run_params(params, entry, seed)` is what a stage of that run sees: params with the run's
 overrides applied and base.seed set to the run's seed. Light module: the registry imports it.
 """
@@ -37,7 +40,11 @@ class Run:
     evaluated: tuple[str, ...]  # stages scored, evaluated and attacked (default: the last one)
     full_attacks: tuple[str, ...]  # stages attacked with the full suite (the others: the grid suite)
     weights: str | None         # published weights file, for a `pretrained` run
+    variant: str | None         # which published model the weights are (AASIST, AASIST-L)
     overrides: dict             # the entry's `set:`
+    test_sets: tuple[str, ...] | None  # only these test sets (None: all); for models too slow for all on a CPU
+    clips_per_system: int | None       # score each test set on this many clips per system (None: all)
+    attacked: bool              # whether its checkpoints are attacked
 
     @property
     def final(self) -> str:
@@ -75,7 +82,11 @@ def runs(params: dict) -> list[Run]:
                 evaluated=evaluated,
                 full_attacks=tuple(s for s in spec.get("full_attacks", ()) if s in evaluated),
                 weights=spec.get("weights"),
+                variant=spec.get("variant"),
                 overrides=dict(spec.get("set", {})),
+                test_sets=tuple(spec["test_sets"]) if "test_sets" in spec else None,
+                clips_per_system=spec.get("clips_per_system"),
+                attacked=spec.get("attack", True),
             ))
     return out
 

@@ -13,6 +13,7 @@ streams clips into a directory (the cache and every shift set write through it).
 """
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import os
@@ -91,6 +92,13 @@ class WaveShards:
     def __getitem__(self, i: int) -> np.ndarray:
         c = self.clips[i]
         return from_int16(self.wave[c.offset : c.offset + c.length])
+
+    def subset(self, indices) -> "WaveShards":
+        """A view holding only the clips at `indices`, in that order (the memory map is shared)."""
+        view = copy.copy(self)
+        view.clips = [self.clips[i] for i in indices]
+        view.position = {c.utt_id: i for i, c in enumerate(view.clips)}
+        return view
 
     def by_id(self, utt_id: str) -> np.ndarray:
         return self[self.position[utt_id]]
@@ -180,3 +188,14 @@ class ShardWriter:
         self.raw.write(header)
         self.raw.close()
         os.replace(self.raw_path, self.out_dir / "wave.npy")
+
+
+def per_system_subset(clips: list, per_system: int, seed: int) -> list:
+    """At most `per_system` clips of each system, drawn with numpy's Generator from `seed`, in
+    their original order."""
+    rng = np.random.default_rng(seed)
+    keep: set[int] = set()
+    for system in sorted({c.system for c in clips}):
+        members = [i for i, c in enumerate(clips) if c.system == system]
+        keep.update(int(i) for i in rng.permutation(members)[:per_system])
+    return [c for i, c in enumerate(clips) if i in keep]

@@ -27,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", required=True, nargs="+", help="checkpoint directories (model.safetensors + checkpoint.json)")
     parser.add_argument("--shards", required=True, nargs="+", help="waveform shard directories (wave.npy + index.csv)")
     parser.add_argument("--out", required=True, nargs="+", help="scores TSVs to write, one per checkpoint or per shard directory")
+    parser.add_argument("--clips-per-system", type=int, default=None,
+                        help="score only this many clips of each system per set (seeded by params eval.test_subset_seed)")
     parser.add_argument("--params", default=DEFAULT_PARAMS)
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
 
@@ -68,6 +70,14 @@ def resolve_device(name: str) -> str:
     return name
 
 
+def per_system_view(shards, per_system: int, seed: int):
+    """The shards restricted to a seeded draw of `per_system` clips of each system."""
+    from asnet.data.shards import per_system_subset
+
+    kept = {c.utt_id for c in per_system_subset(shards.clips, per_system, seed)}
+    return shards.subset([i for i, c in enumerate(shards.clips) if c.utt_id in kept])
+
+
 def jobs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
     """(checkpoint, shards, out) triples: one checkpoint over several sets, or one set with several checkpoints."""
     if len(args.checkpoint) == 1 and len(args.shards) == len(args.out):
@@ -96,6 +106,8 @@ def main(args: argparse.Namespace) -> int:
         if checkpoint not in loaded:
             loaded = {checkpoint: load_checkpoint(checkpoint, device)}  # one model in memory at a time
         (model, meta), shards = loaded[checkpoint], WaveShards(shards_dir)
+        if args.clips_per_system:
+            shards = per_system_view(shards, args.clips_per_system, config["test_subset_seed"])
         try:
             outputs = run_model(model, shards, config["batch_size"], config["pad_fraction"], device)
         except ScoreError as error:

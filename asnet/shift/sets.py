@@ -32,7 +32,7 @@ import numpy as np
 
 from asnet.data.audio import AudioError, load_audio, validate_wave
 from asnet.data.manifest import BONAFIDE, read_manifest
-from asnet.data.shards import ShardWriter, from_int16, read_index, to_int16
+from asnet.data.shards import ShardWriter, from_int16, per_system_subset, read_index, to_int16
 from asnet.shift import dsp
 from asnet.utils import progress
 
@@ -63,17 +63,6 @@ def shard_clips(directory: str | os.PathLike, labels: tuple[str, ...] | None = N
     for c in clips:
         wave = from_int16(waves[c.offset : c.offset + c.length])
         yield SourceClip(c.utt_id, c.label, c.system, c.speaker, wave)
-
-
-def per_system_subset(clips: list, per_system: int, seed: int) -> list:
-    """At most `per_system` clips of each system, drawn with numpy's Generator from `seed`, in
-    their original order."""
-    rng = np.random.default_rng(seed)
-    keep: set[int] = set()
-    for system in sorted({c.system for c in clips}):
-        members = [i for i, c in enumerate(clips) if c.system == system]
-        keep.update(int(i) for i in rng.permutation(members)[:per_system])
-    return [c for i, c in enumerate(clips) if i in keep]
 
 
 def manifest_clips(

@@ -351,6 +351,7 @@ def run_stage(
     cache, out = Path(cache), Path(out)
     init = Path(init) if init else None
     settings = Settings.from_params(stage, params)
+    started = time.perf_counter()
     context = setup(select_device(device))
     torch_device = context.device
     with deterministic_algorithms(torch_device.type == "cpu"):
@@ -380,6 +381,7 @@ def run_stage(
                 "sam_rho": settings.sam_rho,
                 "processes": context.world,
                 "dev_clips": len(dev),
+                "wall_s": time.perf_counter() - started,  # read by the report; varies run to run
                 **calibration,
             }
             save_checkpoint(out, final, meta)
@@ -421,15 +423,7 @@ def calibration_split(dev: WaveShards, params: dict) -> WaveShards:
     subset = params["eval"]["calibration_subset"]
     if subset["clips"] is None or subset["clips"] >= len(dev):
         return dev
-    return subset_of(dev, balanced_subset(dev.labels, subset["clips"], subset["seed"]))
-
-
-def subset_of(shards: WaveShards, indices: np.ndarray) -> WaveShards:
-    """A view of `shards` holding only the clips at `indices` (the waveform memory map is shared)."""
-    view = copy.copy(shards)
-    view.clips = [shards.clips[i] for i in indices]
-    view.position = {c.utt_id: i for i, c in enumerate(view.clips)}
-    return view
+    return dev.subset(balanced_subset(dev.labels, subset["clips"], subset["seed"]))
 
 
 def balanced_subset(labels: np.ndarray, clips: int, seed: int) -> np.ndarray:

@@ -130,7 +130,7 @@ def test_each_run_gets_train_score_evaluate_and_attack_stages():
         kinds = {"import"} if run.final == pipeline.PRETRAINED else {"train"}
         expected = {f"{kind}-{run.id}-{stage}" for kind in kinds for stage in run.stages}
         expected |= {f"{kind}-{run.id}-{stage}" for kind in ("score", "evaluate", "attack") for stage in run.evaluated
-                     if kind != "attack" or "attack" in PARAMS}
+                     if kind != "attack" or run.attacked}
         assert names == expected, run.id
 
 

@@ -4,6 +4,7 @@ Runs in scratch copies under .smoke/ (kept for inspection): `.smoke/dvc` and `.s
 each a copy of the working tree with params.yaml overlaid by tests/pipeline/smoke.yaml.
 """
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -26,10 +27,17 @@ ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "ASNET_NO_PROGRESS": "1",
        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
-def deep_merge(base: dict, overlay: dict) -> dict:
+# Overlay sections that replace the base section instead of merging into it: the smoke DAG keeps
+# a few runs and shift sets, not all of them.
+REPLACED = {"runs", "shift.codecs", "shift.vocoders"}
+
+
+def deep_merge(base: dict, overlay: dict, prefix: str = "") -> dict:
     merged = dict(base)
     for key, value in overlay.items():
-        merged[key] = deep_merge(base[key], value) if isinstance(value, dict) else value
+        path = f"{prefix}{key}"
+        nested = isinstance(value, dict) and path not in REPLACED
+        merged[key] = deep_merge(base[key], value, path + ".") if nested else value
     return merged
 
 
@@ -40,8 +48,9 @@ def run(cmd: list[str], cwd: Path, timeout: int = 1500) -> str:
     return output
 
 
-def scratch_copy(dest: Path) -> dict:
-    """Copy the working tree (tracked + untracked, not ignored), overlay the smoke params, re-render."""
+def scratch_copy(dest: Path, overlay: dict | None = None) -> dict:
+    """Copy the working tree (tracked + untracked, not ignored), overlay the smoke params (or
+    `overlay`), re-render."""
     shutil.rmtree(dest, ignore_errors=True)
     listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
                             capture_output=True, check=True).stdout.decode().split("\0")
@@ -51,7 +60,8 @@ def scratch_copy(dest: Path) -> dict:
             continue  # deleted in the working tree
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target, follow_symlinks=False)
-    params = deep_merge(pipeline.load_params(ROOT / "params.yaml"), yaml.safe_load(OVERLAY.read_text()))
+    overlay = yaml.safe_load(OVERLAY.read_text()) if overlay is None else overlay
+    params = deep_merge(pipeline.load_params(ROOT / "params.yaml"), overlay)
     (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     pipeline.main(["render", "--params", str(dest / "params.yaml"), "--dvc-yaml", str(dest / "dvc.yaml")])
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
@@ -61,6 +71,22 @@ def scratch_copy(dest: Path) -> dict:
 
 
 IGNORED_FILES = {".gitignore", ".snakemake_timestamp"}  # bookkeeping of DVC and Snakemake
+# What may differ between two runs of the same DAG: how long things took, and the commit of the
+# workspace (each scratch copy is its own git repository). Everything else must be byte-identical.
+TIMING_KEYS = {"wall_s"}
+VARYING_LINES = re.compile(r"^\| (source commit|runtime)", re.M)
+
+
+def comparable_bytes(f: Path) -> bytes:
+    if f.suffix == ".json":
+        def strip(value):
+            if isinstance(value, dict):
+                return {k: strip(v) for k, v in value.items() if k not in TIMING_KEYS}
+            return [strip(v) for v in value] if isinstance(value, list) else value
+        return json.dumps(strip(json.loads(f.read_text())), sort_keys=True).encode()
+    if f.suffix == ".md":
+        return "\n".join(l for l in f.read_text().splitlines() if not VARYING_LINES.match(l)).encode()
+    return f.read_bytes()
 
 
 def tree_digest(path: Path) -> str:
@@ -68,7 +94,7 @@ def tree_digest(path: Path) -> str:
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.name not in IGNORED_FILES) if path.is_dir() else [path]
     for f in files:
         digest.update(str(f.relative_to(path) if path.is_dir() else f.name).encode())
-        digest.update(f.read_bytes())
+        digest.update(comparable_bytes(f))
     return digest.hexdigest()
 
 

@@ -146,7 +146,7 @@ def test_unknown_condition_names_the_choices(eval_shards, tmp_path):
 def test_per_system_subset_keeps_every_system_in_order():
     from types import SimpleNamespace
 
-    from asnet.shift.sets import per_system_subset
+    from asnet.data.shards import per_system_subset
 
     clips = [SimpleNamespace(utt_id=f"u{i}", system=s) for i, s in enumerate("aabbbbcbba")]
     picked = per_system_subset(clips, 2, seed=0)
