@@ -5,6 +5,7 @@ from asnet.data.audio import AudioError
 from asnet.data.demo.condition import condition, highpass, normalize_loudness, through_rate, trim_silence
 
 RATE = 16000
+FLOOR = {"noise_floor_dbfs": -66.0, "rng": np.random.default_rng(0)}
 
 
 def band_energy(wave: np.ndarray, low: float, high: float) -> float:
@@ -39,10 +40,10 @@ def test_spoof_of_an_8k_recording_gets_its_bandwidth(tone):
 
 
 def test_condition_resamples_and_refuses_silence(tone):
-    out = condition(tone(1.0, 22050), 22050, 22050, target_rate=RATE, highpass_hz=60, top_db=40, target_dbfs=-23, peak_dbfs=-1)
+    out = condition(tone(1.0, 22050), 22050, 22050, target_rate=RATE, highpass_hz=60, top_db=40, target_dbfs=-23, peak_dbfs=-1, **FLOOR)
     assert abs(len(out) - RATE) < 0.03 * RATE and out.dtype == np.float32
     with pytest.raises(AudioError, match="silent"):
-        condition(np.zeros(RATE, np.float32), RATE, RATE, target_rate=RATE, highpass_hz=60, top_db=40, target_dbfs=-23, peak_dbfs=-1)
+        condition(np.zeros(RATE, np.float32), RATE, RATE, target_rate=RATE, highpass_hz=60, top_db=40, target_dbfs=-23, peak_dbfs=-1, **FLOOR)
 
 
 def test_highpass_removes_dc_offset_and_rumble_but_not_speech(tone):
@@ -56,4 +57,20 @@ def test_highpass_removes_dc_offset_and_rumble_but_not_speech(tone):
 
 def test_too_short_clips_are_refused(tone):
     with pytest.raises(AudioError, match="too short"):
-        condition(tone(0.05, RATE), RATE, RATE, target_rate=RATE, highpass_hz=60, top_db=40, target_dbfs=-23, peak_dbfs=-1)
+        condition(tone(0.05, RATE), RATE, RATE, target_rate=RATE, highpass_hz=60, top_db=40, target_dbfs=-23, peak_dbfs=-1, **FLOOR)
+
+
+def test_digital_silence_leaves_no_exact_zeros(tone):
+    """TTS-style output: words separated by exact digital silence. After conditioning and 16-bit
+    quantisation no sample is exactly zero any more, so the share of zeros is no class cue."""
+    from asnet.data.shards import to_int16
+
+    word = tone(0.3, RATE)
+    speech = np.concatenate([word, np.zeros(RATE // 2, np.float32), word])
+    floor = {"noise_floor_dbfs": -66.0, "rng": np.random.default_rng(1)}
+    out = to_int16(condition(speech, RATE, RATE, target_rate=RATE, highpass_hz=60, top_db=40, target_dbfs=-23,
+                             peak_dbfs=-1, **floor))
+    without = to_int16(condition(speech, RATE, RATE, target_rate=RATE, highpass_hz=60, top_db=40, target_dbfs=-23,
+                                 peak_dbfs=-1, noise_floor_dbfs=-200.0, rng=np.random.default_rng(1)))
+    assert np.mean(without == 0) > 0.2  # the cue the floor removes
+    assert np.mean(out == 0) < 0.05

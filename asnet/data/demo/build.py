@@ -46,6 +46,7 @@ class DemoSettings:
     trim_top_db: float
     target_dbfs: float
     peak_dbfs: float
+    noise_floor_dbfs: float
     workers: int
     griffin_lim_iters: int
     lpc_order: int
@@ -105,8 +106,9 @@ def _write_clip(job: splits.Job, system: str, wave: np.ndarray, rate: int, nativ
                 settings: DemoSettings, out_dir: Path) -> ManifestRow:
     utt_id = utt_id_of(job.source, system)
     clip = condition(wave, rate, native_rate, target_rate=settings.sample_rate, highpass_hz=settings.highpass_hz,
-                     top_db=settings.trim_top_db,
-                     target_dbfs=settings.target_dbfs, peak_dbfs=settings.peak_dbfs, name=utt_id)
+                     top_db=settings.trim_top_db, target_dbfs=settings.target_dbfs, peak_dbfs=settings.peak_dbfs,
+                     noise_floor_dbfs=settings.noise_floor_dbfs,
+                     rng=np.random.default_rng(clip_seed(settings.seed + 1, utt_id)), name=utt_id)
     path = f"{AUDIO_DIR}/{utt_id}.wav"
     digest = write_wav(out_dir / path, clip, settings.sample_rate)
     return ManifestRow(
