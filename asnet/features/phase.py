@@ -13,6 +13,10 @@ i.e. the cosine of the deviation, averaged over the band's bins weighted by thei
 is |u| cos(angle u), so no angle and no gradient singularity is needed). Values lie in [-1, 1] and
 do not depend on level; the first frame has no predecessor and gets 0. `floor` (the log-mel
 floor) sends silent bands to 0.
+
+The nominal advance is folded into the numerator's matrix: with z = S_t conj(S_{t-1}) and
+theta_k = 2 pi k hop / n_fft, Re(u) = Re(z) cos(theta_k) + Im(z) sin(theta_k), so one product of
+z's (real, imaginary) pairs with a [2K, M] matrix replaces a complex rotation and the mel product.
 """
 from __future__ import annotations
 
@@ -20,15 +24,26 @@ import math
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 
-def if_deviation(spec: torch.Tensor, power: torch.Tensor, mel_basis: torch.Tensor, hop_length: int,
-                 floor: float) -> torch.Tensor:
-    """Complex STFT [B, K, T] (K = n_fft // 2 + 1), its power |S|^2, mel_basis [K, M] -> plane [B, T, M]."""
-    n_fft = 2 * (spec.shape[1] - 1)
-    k = torch.arange(spec.shape[1], device=spec.device, dtype=spec.real.dtype)
-    expected = torch.polar(torch.ones_like(k), -2 * math.pi * hop_length * k / n_fft)[:, None]
-    advance = (spec[..., 1:] * spec[..., :-1].conj() * expected).real  # [B, K, T - 1]
-    magnitude = (power[..., 1:] * power[..., :-1] + floor**2).sqrt()  # |S_t||S_t-1|, with a finite gradient at 0
-    plane = (advance.transpose(1, 2) @ mel_basis) / (magnitude.transpose(1, 2) @ mel_basis + floor)
-    return F.pad(plane, (0, 0, 1, 0))
+class IFDeviation(nn.Module):
+    """Complex STFT [B, K, T] (K = n_fft // 2 + 1) and its power |S|^2 -> plane [B, T, n_mels]."""
+
+    def __init__(self, mel_basis: torch.Tensor, hop_length: int, floor: float):
+        super().__init__()
+        bins = mel_basis.shape[0]
+        theta = 2 * math.pi * hop_length * torch.arange(bins, dtype=torch.float64) / (2 * (bins - 1))
+        rotated = mel_basis.double()[:, None, :] * torch.stack([theta.cos(), theta.sin()], 1)[:, :, None]
+        # Derived from params, so not part of the state dict (checkpoints hold learned weights only).
+        self.register_buffer("mel_basis", mel_basis, persistent=False)
+        self.register_buffer("advance_basis", rotated.reshape(2 * bins, -1).float(), persistent=False)
+        self.floor = floor
+
+    def forward(self, spec: torch.Tensor, power: torch.Tensor) -> torch.Tensor:
+        spec, power = spec.transpose(1, 2), power.transpose(1, 2)  # [B, T, K]: the STFT's memory order
+        z = spec[:, 1:] * spec[:, :-1].conj()
+        advance = torch.view_as_real(z).flatten(-2) @ self.advance_basis  # [B, T - 1, M]
+        magnitude = (power[:, 1:] * power[:, :-1] + self.floor**2).sqrt()  # |S_t||S_t-1|, with a finite gradient at 0
+        plane = advance / (magnitude @ self.mel_basis + self.floor)
+        return F.pad(plane, (0, 0, 1, 0))

@@ -30,44 +30,59 @@ SURROGATE_HALF_WIDTH = 2  # the soft-argmin covers lag ± 2 samples
 def window_energies(wave: torch.Tensor, window: int, tau_max: int, hop: int) -> torch.Tensor:
     """e_t(tau) = sum_{j<W} x_{s_t + tau + j}^2 for every frame t and lag 0..tau_max -> [B, T, tau_max + 1].
 
-    Differences of one running sum over the clip instead of a cumulative sum per frame (frames
-    overlap ~5x); float64 keeps the differences of a long running sum exact to float32 precision.
+    One sliding sum of W squares over the clip, read at s_t + tau by a strided view (frames
+    overlap ~5x, so this is far less work than a sum per frame and lag); float64 keeps the
+    differences of a long running sum exact to float32 precision.
     """
     power = F.pad(wave.double().pow(2), (window // 2, window // 2 + tau_max))  # framing.frame_signal's padding
     running = F.pad(power.cumsum(-1), (1, 0))
-    starts = running.unfold(-1, window + tau_max + 1, hop)
-    return (starts[..., window:] - starts[..., : tau_max + 1]).to(wave.dtype)
+    sliding = (running[..., window:] - running[..., :-window]).to(wave.dtype)  # sliding[n] = sum of power[n : n + W]
+    return sliding.unfold(-1, tau_max + 1, hop)
 
 
 def cmndf(frames: torch.Tensor, energy: torch.Tensor, window: int, noise_power: float, n_fft: int) -> torch.Tensor:
-    """frames [..., window + tau_max], their window_energies [..., tau_max + 1] -> d' [..., tau_max + 1]
-    (index = lag in samples). n_fft >= frames.shape[-1] keeps the circular correlation linear."""
+    """frames [..., window + tau_max], their window_energies [..., tau_max + 1] -> d' [..., tau_max]
+    at lags 1..tau_max (d'(0) = 1 is never a candidate, so it is not stored: index = lag - 1).
+    n_fft >= frames.shape[-1] keeps the circular correlation linear."""
     tau_max = energy.shape[-1] - 1
-    head = torch.fft.rfft(frames[..., :window], n_fft)
+    # sum_{j<W} x_j x_{j+tau} as a convolution with the time-reversed head (sample W - 1 - j at j):
+    # its output W - 1 + tau is the correlation at tau. The reversed head's spectrum is the head's
+    # conjugate times a delay, so the product needs no conjugate, which torch would materialise
+    # (a copy of the largest intermediate).
+    reversed_head = torch.fft.rfft(frames[..., :window].flip(-1), n_fft)
     full = torch.fft.rfft(frames, n_fft)
-    corr = torch.fft.irfft(full * head.conj(), n_fft)[..., : tau_max + 1]  # sum_{j<W} x_j x_{j+tau}
-    # d >= 0 in exact arithmetic; clamping only removes rounding below zero.
-    diff = (energy[..., :1] + energy - 2 * corr).clamp_min(0)[..., 1:] + 2 * window * noise_power
+    corr = torch.fft.irfft(full * reversed_head, n_fft)[..., window : window + tau_max]  # lags 1..tau_max
+    # d + noise term >= noise term in exact arithmetic; the clamp only removes rounding below it
+    noise = 2 * window * noise_power
+    diff = torch.sub((energy[..., :1] + noise) + energy[..., 1:], corr, alpha=2).clamp_min(noise)
     lags = torch.arange(1, tau_max + 1, device=frames.device, dtype=frames.dtype)
-    normalised = diff * lags / diff.cumsum(-1)
-    return F.pad(normalised, (1, 0), value=1.0)
+    return diff * lags / diff.cumsum(-1)
 
+
+# d' below is stored from lag 1 (cmndf): the value at lag tau is d[..., tau - 1].
 
 @torch.no_grad()
 def choose_lag(d: torch.Tensor, tau_min: int, threshold: float) -> torch.Tensor:
-    """YIN's absolute-threshold rule on d' [..., tau_max + 1] -> integer lag in [tau_min, tau_max - 1]
+    """YIN's absolute-threshold rule on d' (lags 1..tau_max) -> integer lag in [tau_min, tau_max - 1]
     (every candidate has both neighbours, for the parabola)."""
-    band = d[..., tau_min - 1 :]
+    band = d[..., tau_min - 2 :]  # lags tau_min - 1 .. tau_max
     inner = band[..., 1:-1]  # lags tau_min .. tau_max - 1
-    is_dip = (inner <= band[..., :-2]) & (inner <= band[..., 2:]) & (inner < threshold)
-    first = is_dip.to(torch.uint8).argmax(-1)  # argmax returns the first maximal index
-    return tau_min + torch.where(is_dip.any(-1), first, inner.argmin(-1))
+    # a dip is <= both neighbours and < threshold, i.e. <= the largest value of d's dtype below
+    # the threshold (as d sees it): one bound, one comparison
+    below = torch.nextafter(torch.tensor(threshold, dtype=d.dtype), torch.tensor(-math.inf, dtype=d.dtype)).item()
+    is_dip = inner <= torch.minimum(band[..., :-2], band[..., 2:]).clamp_max(below)
+    any_dip, first = is_dip.view(torch.uint8).max(-1)  # the first maximal index; uint8 (a view): CUDA too
+    return tau_min + torch.where(any_dip.bool(), first, inner.argmin(-1))
+
+
+def _at_lag(d: torch.Tensor, lag: torch.Tensor) -> torch.Tensor:
+    return d.gather(-1, (lag - 1).unsqueeze(-1)).squeeze(-1)
 
 
 @torch.no_grad()
 def refine_lag(d: torch.Tensor, lag: torch.Tensor) -> torch.Tensor:
     """Vertex of the parabola through d'(lag - 1), d'(lag), d'(lag + 1) (shift within ±1 sample)."""
-    left, centre, right = (d.gather(-1, (lag + k).unsqueeze(-1)).squeeze(-1) for k in (-1, 0, 1))
+    left, centre, right = (_at_lag(d, lag + k) for k in (-1, 0, 1))
     curvature = left - 2 * centre + right
     shift = 0.5 * (left - right) / torch.where(curvature > 0, curvature, 1.0)
     return lag + torch.where(curvature > 0, shift, 0.0).clamp(-1, 1)
@@ -76,8 +91,8 @@ def refine_lag(d: torch.Tensor, lag: torch.Tensor) -> torch.Tensor:
 def soft_lag(d: torch.Tensor, lag: torch.Tensor, temperature: float) -> torch.Tensor:
     """Soft-argmin of d' over lag ± SURROGATE_HALF_WIDTH: the lag's backward surrogate."""
     offsets = torch.arange(-SURROGATE_HALF_WIDTH, SURROGATE_HALF_WIDTH + 1, device=d.device)
-    around = (lag.unsqueeze(-1) + offsets).clamp(1, d.shape[-1] - 1)
-    weights = torch.softmax(-d.gather(-1, around) / temperature, -1)
+    around = (lag.unsqueeze(-1) + offsets).clamp(1, d.shape[-1])
+    weights = torch.softmax(-d.gather(-1, around - 1) / temperature, -1)
     return (weights * around.to(d.dtype)).sum(-1)
 
 
@@ -103,6 +118,6 @@ class YinPitch:
         lag_value = refine_lag(d, lag)
         if needs_grad(d):
             lag_value = straight_through(lag_value, soft_lag(d, lag, self.surrogate_temperature))
-        aperiodicity = d.gather(-1, lag.unsqueeze(-1)).squeeze(-1)
+        aperiodicity = _at_lag(d, lag)
         voicing = torch.sigmoid((self.voicing_threshold - aperiodicity) / self.voicing_slope)
         return self.sample_rate / lag_value, voicing

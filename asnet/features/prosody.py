@@ -1,6 +1,7 @@
-"""Frame-level prosody: log-F0, voicing, log-RMS energy, zero-crossing rate, spectral flux, and
-excitation peakiness (log-kurtosis of the LP residual, excitation.py: our addition to the paper's
-list, the one cue of phase-rebuilding copy-synthesis that survives a magnitude spectrogram).
+"""Frame-level prosody: the paper's log-F0, voicing, log-RMS energy, zero-crossing rate and
+spectral flux (PAPER_CHANNELS), then our excitation peakiness (log-kurtosis of the LP residual,
+excitation.py: the one cue of phase-rebuilding copy-synthesis that survives a magnitude
+spectrogram; the front-end appends it unless `phase_inputs` is off).
 
 All on the shared time axis (framing.py). Channel order is PROSODY_CHANNELS. Units: log-F0 in
 log-Hz, voicing in [0, 1], log-RMS in log-amplitude (natural log), ZCR as the fraction of
@@ -13,10 +14,10 @@ import torch
 import torch.nn.functional as F
 
 from asnet.features.bpda import needs_grad, straight_through
-from asnet.features.excitation import residual_log_kurtosis
 from asnet.features.framing import frame_signal
 
-PROSODY_CHANNELS = ("log_f0", "voicing", "log_rms", "zcr", "flux", "peakiness")
+PAPER_CHANNELS = ("log_f0", "voicing", "log_rms", "zcr", "flux")
+PROSODY_CHANNELS = PAPER_CHANNELS + ("peakiness",)
 
 
 def log_rms(frames: torch.Tensor, power_floor: float) -> torch.Tensor:
@@ -24,14 +25,22 @@ def log_rms(frames: torch.Tensor, power_floor: float) -> torch.Tensor:
     return 0.5 * torch.log(frames.pow(2).mean(-1) + power_floor)
 
 
-def zero_crossing_rate(frames: torch.Tensor, surrogate_scale: float) -> torch.Tensor:
-    """Exact rate of sign changes (zero counts as positive, as in librosa); the backward pass is
-    that of the same rate with sign(x) replaced by tanh(x / surrogate_scale)."""
-    positive = frames >= 0
-    exact = (positive[..., 1:] != positive[..., :-1]).to(frames.dtype).mean(-1)
-    if not needs_grad(frames):
+def zero_crossing_rate(wave: torch.Tensor, frame_length: int, hop: int, surrogate_scale: float) -> torch.Tensor:
+    """Exact rate of sign changes per frame_signal frame [B, T] (zero counts as positive, as in
+    librosa); the backward pass is that of the same rate with sign(x) replaced by tanh(x / scale).
+
+    The exact count is taken once along the clip (a running count of sign changes, differenced
+    at the frame edges) rather than per frame: frames overlap, and the count is an integer, so the
+    result is the per-frame mean exactly.
+    """
+    left = frame_length // 2
+    positive = F.pad(wave, (left, frame_length - left)) >= 0  # frame_signal's zero padding
+    changes = F.pad((positive[..., 1:] != positive[..., :-1]).cumsum(-1, dtype=torch.int32), (1, 0))
+    pairs = changes.unfold(-1, frame_length, hop)  # pairs[..., i]: sign changes before pair i of the frame
+    exact = (pairs[..., -1] - pairs[..., 0]).to(wave.dtype) / (frame_length - 1)
+    if not needs_grad(wave):
         return exact
-    smooth = torch.tanh(frames / surrogate_scale)
+    smooth = torch.tanh(frame_signal(wave, frame_length, hop) / surrogate_scale)
     return straight_through(exact, (0.5 * (1 - smooth[..., 1:] * smooth[..., :-1])).mean(-1))
 
 
@@ -42,13 +51,9 @@ def spectral_flux(logmel: torch.Tensor) -> torch.Tensor:
     return F.pad(rise, (1, 0))
 
 
-def prosody_features(wave: torch.Tensor, logmel: torch.Tensor, pitch, win_length: int, hop_length: int,
-                     power_floor: float, zcr_surrogate_scale: float, lpc_order: int) -> torch.Tensor:
-    """wave [B, N], raw logmel [B, T, M], a YinPitch -> raw prosody [B, T, len(PROSODY_CHANNELS)]."""
-    frames = frame_signal(wave, win_length, hop_length)
+def paper_prosody(wave: torch.Tensor, logmel: torch.Tensor, pitch, win_length: int, hop_length: int,
+                  power_floor: float, zcr_surrogate_scale: float) -> list[torch.Tensor]:
+    """wave [B, N], raw logmel [B, T, M], a YinPitch -> the PAPER_CHANNELS, raw, each [B, T]."""
     f0, voicing = pitch(wave)
-    return torch.stack([
-        torch.log(f0), voicing, log_rms(frames, power_floor),
-        zero_crossing_rate(frames, zcr_surrogate_scale), spectral_flux(logmel),
-        residual_log_kurtosis(wave, win_length, hop_length, lpc_order, power_floor),
-    ], dim=-1)
+    return [torch.log(f0), voicing, log_rms(frame_signal(wave, win_length, hop_length), power_floor),
+            zero_crossing_rate(wave, win_length, hop_length, zcr_surrogate_scale), spectral_flux(logmel)]

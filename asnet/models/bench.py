@@ -3,12 +3,16 @@
 Measured over --repeats timed runs after one warm-up (eval mode, inference_mode); each figure is
 the median run, with the best run beside it (`best_*`) and the CPU time the process used
 (`cpu_*`, all threads together). On a shared machine wall times carry other jobs' load (the JSON
-records the 1-minute load average); CPU time per audio second is the steadier comparison.
+records the 1-minute load average); CPU time per audio second is the steadier comparison. The
+front-end and its reference run alternately, one timed run of each per repeat, so both see the
+same load; `frontend_speedup_paired` is the median of the per-repeat ratios.
 - parameters;
 - the whole model on --batch clips of --seconds s: seconds per batch, clips/s, x real time;
 - the front-end alone on the same batch, against a librosa reference that computes the same
   features clip by clip (melspectrogram + log, pyin, rms, zero_crossing_rate, onset_strength,
   reference_phase_plane, reference_peakiness);
+- with --paper-inputs: the same for the paper's inputs alone (features `phase_inputs: false`; the
+  reference then skips the two phase-aware features too);
 - with --device cuda: also forward + backward under bf16 autocast at --train-batch clips.
 Goals (issue 3): front-end >= 100x faster than the reference; model >= 500x real time on CPU.
 The input is seeded synthetic speech-like audio (harmonics with a moving F0, syllabic envelope,
@@ -37,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs (after one warm-up)")
     parser.add_argument("--reference-clips", type=int, default=4, help="clips timed through the librosa reference")
     parser.add_argument("--train-batch", type=int, default=256, help="cuda only: batch of the bf16 forward+backward")
+    parser.add_argument("--paper-inputs", action="store_true",
+                        help="the ablation without the two phase-aware inputs (features phase_inputs: false)")
 
 
 def synthetic_speech(n_clips: int, n_samples: int, sample_rate: int, seed: int = 0):
@@ -70,8 +76,23 @@ def run_times(fn, repeats: int, synchronize=lambda: None) -> list[tuple[float, f
     return times
 
 
+def paired_run_times(fns, repeats: int) -> list[list[tuple[float, float]]]:
+    """run_times for several functions, one call of each per repeat (in turn), so that a load
+    change on a shared machine hits all of them alike."""
+    for fn in fns:
+        fn()
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, fn_times in zip(fns, times):
+            wall, cpu = time.perf_counter(), time.process_time()
+            fn()
+            fn_times.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return times
+
+
 def librosa_reference(wave, features: dict) -> None:
-    """The same features as the front-end, the usual way: librosa, one clip at a time."""
+    """The same features as the front-end, the usual way: librosa, one clip at a time (the two
+    phase-aware ones unless features' `phase_inputs` is false, as in the front-end)."""
     import librosa
     import numpy as np
 
@@ -84,8 +105,9 @@ def librosa_reference(wave, features: dict) -> None:
     librosa.feature.rms(y=wave, frame_length=win, hop_length=hop)
     librosa.feature.zero_crossing_rate(wave, frame_length=win, hop_length=hop)
     librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sr)
-    reference_phase_plane(wave, features)
-    reference_peakiness(wave, features)
+    if features.get("phase_inputs", True):
+        reference_phase_plane(wave, features)
+        reference_peakiness(wave, features)
 
 
 def reference_phase_plane(wave, features: dict):
@@ -142,20 +164,24 @@ def measure_cpu(model, wave, args) -> dict:
     import torch
 
     features = model.frontend.params
+    reference = wave[: args.reference_clips].numpy()
     with torch.inference_mode():
         model_rt = throughput(run_times(lambda: model(wave), args.repeats), len(wave), args.seconds)
-        frontend = throughput(run_times(lambda: model.frontend(wave), args.repeats), len(wave), args.seconds)
-    reference = wave[: args.reference_clips].numpy()
-    reference_times = run_times(lambda: [librosa_reference(w, features) for w in reference], max(1, args.repeats // 2))
+        frontend_times, reference_times = paired_run_times(
+            [lambda: model.frontend(wave), lambda: [librosa_reference(w, features) for w in reference]], args.repeats)
+    frontend = throughput(frontend_times, len(wave), args.seconds)
     librosa_ = throughput(reference_times, len(reference), args.seconds)
     speedup = frontend["x_realtime"] / librosa_["x_realtime"]
     cpu_speedup = frontend["audio_seconds_per_cpu_second"] / librosa_["audio_seconds_per_cpu_second"]
+    clips = len(wave) / len(reference)  # the reference times fewer clips
+    paired = statistics.median(r[0] / f[0] * clips for f, r in zip(frontend_times, reference_times))
     return {
         "model_eval": model_rt,
         "frontend": frontend,
         "librosa_reference": {**librosa_, "clips": len(reference)},
         "frontend_speedup_vs_librosa": speedup,
         "frontend_speedup_vs_librosa_cpu_time": cpu_speedup,
+        "frontend_speedup_paired": paired,
         "goals": {
             "frontend_speedup": {"goal": FRONTEND_SPEEDUP_GOAL, "measured": speedup, "met": speedup >= FRONTEND_SPEEDUP_GOAL},
             "model_x_realtime": {"goal": MODEL_REALTIME_GOAL, "measured": model_rt["x_realtime"],
@@ -198,12 +224,14 @@ def main(args: argparse.Namespace) -> int:
     from asnet.models import build_model, count_parameters
 
     params = load_params(args.params)["model"]
+    if args.paper_inputs:
+        params = {**params, "features": {**params["features"], "phase_inputs": False}}
     torch.manual_seed(0)
     model = build_model(params).eval()
     n_samples = round(args.seconds * params["features"]["sample_rate"])
     wave = torch.from_numpy(synthetic_speech(args.batch, n_samples, params["features"]["sample_rate"]))
     result = {"parameters": count_parameters(model), "batch": args.batch, "clip_seconds": args.seconds,
-              "device": args.device, "torch": torch.__version__, "cpu_threads": torch.get_num_threads(),
+              "device": args.device, "paper_inputs": args.paper_inputs, "torch": torch.__version__, "cpu_threads": torch.get_num_threads(),
               "load_average_1min": os.getloadavg()[0],
               # libgomp spin-waits by default: on a machine shared with other jobs PASSIVE is much faster
               "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default")}

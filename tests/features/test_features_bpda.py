@@ -1,6 +1,7 @@
 import torch
 
-from asnet.features.bpda import needs_grad, straight_through
+from asnet.features.bpda import needs_grad, straight_through, surrogates
+from asnet.features.framing import frame_signal
 from asnet.features.prosody import zero_crossing_rate
 
 
@@ -21,13 +22,27 @@ def test_needs_grad_follows_requires_grad_and_no_grad():
 
 
 def test_zero_crossing_rate_is_exact_forward_and_smooth_backward():
-    frames = torch.tensor([[[0.5, -0.2, 0.0, 0.3, -1e-4]]], requires_grad=True)
-    zcr = zero_crossing_rate(frames, surrogate_scale=0.01)
-    assert zcr.item() == 3 / 4  # +- , -0 (zero is positive), 0+ (none), +- : 3 of 4 pairs
+    wave = torch.randn(2, 1200, generator=torch.Generator().manual_seed(0)) * 0.01
+    wave[0, 300:500] = 0.0  # zeros count as positive
+    wave.requires_grad_(True)
+    zcr = zero_crossing_rate(wave, 400, 160, surrogate_scale=0.01)
+    frames = frame_signal(wave.detach(), 400, 160)
+    positive = frames >= 0
+    assert torch.equal(zcr.detach(), (positive[..., 1:] != positive[..., :-1]).float().mean(-1))
     with torch.no_grad():
-        assert torch.equal(zero_crossing_rate(frames, 0.01), zcr.detach())
+        assert torch.equal(zero_crossing_rate(wave, 400, 160, 0.01), zcr.detach())
     zcr.sum().backward()
-    again = frames.detach().requires_grad_(True)
-    smooth = torch.tanh(again / 0.01)
-    (0.5 * (1 - smooth[..., 1:] * smooth[..., :-1])).mean().backward()
-    assert torch.allclose(frames.grad, again.grad) and frames.grad.abs().sum() > 0
+    again = wave.detach().requires_grad_(True)
+    smooth = torch.tanh(frame_signal(again, 400, 160) / 0.01)
+    (0.5 * (1 - smooth[..., 1:] * smooth[..., :-1])).mean(-1).sum().backward()
+    assert torch.allclose(wave.grad, again.grad) and wave.grad.abs().sum() > 0
+
+
+def test_surrogates_off_leaves_the_hard_operations_own_gradient():
+    wave = torch.randn(1, 1200, generator=torch.Generator().manual_seed(1)).requires_grad_(True)
+    with surrogates(False):
+        assert not needs_grad(wave)
+        zcr = zero_crossing_rate(wave, 400, 160, 0.01)
+    assert needs_grad(wave)  # restored on leaving the block
+    assert not zcr.requires_grad  # sign changes: no gradient without the surrogate
+    assert torch.equal(zcr, zero_crossing_rate(wave, 400, 160, 0.01).detach())

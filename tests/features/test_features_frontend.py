@@ -1,8 +1,10 @@
+from pathlib import Path
+
 import pytest
 import torch
 
-from asnet.features.frontend import SPECTRAL_PLANES, FrontEnd
-from asnet.features.prosody import PROSODY_CHANNELS
+from asnet.features.frontend import PAPER_PLANES, SPECTRAL_PLANES, FrontEnd
+from asnet.features.prosody import PAPER_CHANNELS, PROSODY_CHANNELS
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +85,44 @@ def test_every_prosody_channel_has_a_gradient(frontend):
         wave.grad = None
         frontend(wave)[1][..., channel].pow(2).sum().backward()
         assert torch.isfinite(wave.grad).all() and wave.grad.abs().sum() > 0, PROSODY_CHANNELS[channel]
+
+
+def test_the_paper_inputs_switch_drops_both_phase_aware_inputs(frontend, features_params, monkeypatch):
+    wave = torch.stack([speechlike(6000, 0), speechlike(6000, 1, f0=220.0)])
+    lengths = torch.tensor([4000, 6000])
+    full_spectral, full_prosody = frontend(wave, lengths)
+    # they are not computed at all
+    import asnet.features.frontend as module
+
+    def never(*args, **kwargs):
+        raise AssertionError("a phase-aware input was computed")
+
+    monkeypatch.setattr(module, "residual_log_kurtosis", never)
+    monkeypatch.setattr(module.IFDeviation, "forward", never)
+    paper = FrontEnd({**features_params, "phase_inputs": False})
+    assert (paper.n_planes, paper.n_prosody) == (len(PAPER_PLANES), len(PAPER_CHANNELS)) == (1, 5)
+    spectral, prosody = paper(wave, lengths)
+    frames = 1 + 6000 // features_params["hop_length"]
+    assert spectral.shape == (2, frames, features_params["n_mels"], 1) and prosody.shape == (2, frames, 5)
+    # normalisation is per plane and per channel, so the paper's inputs are the full front-end's first ones
+    assert torch.equal(spectral[..., 0], full_spectral[..., 0]) and torch.equal(prosody, full_prosody[..., :5])
+
+
+def test_the_switch_on_is_the_default(features_params):
+    params = {key: value for key, value in features_params.items() if key != "phase_inputs"}
+    wave = torch.stack([speechlike(4000, 2)])
+    default, on = FrontEnd(params), FrontEnd({**params, "phase_inputs": True})
+    assert (default.n_planes, default.n_prosody) == (len(SPECTRAL_PLANES), len(PROSODY_CHANNELS)) == (2, 6)
+    for a, b in zip(default(wave), on(wave)):
+        assert torch.equal(a, b)
+
+
+def test_the_model_sizes_its_encoders_from_the_switch():
+    from asnet.models import build_model
+    from asnet.utils import load_params
+
+    config = load_params(Path(__file__).parents[2] / "params.yaml")["model"]
+    model = build_model({**config, "features": {**config["features"], "phase_inputs": False}}).eval()
+    with torch.inference_mode():
+        out = model(torch.stack([speechlike(4000, 0), speechlike(4000, 1)]))
+    assert out.logits.shape == (2, 2) and torch.isfinite(out.logits).all()

@@ -3,7 +3,7 @@ import numpy as np
 import torch
 
 from asnet.features.logmel import LogMel
-from asnet.features.phase import if_deviation
+from asnet.features.phase import IFDeviation
 from asnet.models.bench import reference_phase_plane
 
 
@@ -11,7 +11,7 @@ def plane(wave: torch.Tensor, p: dict) -> torch.Tensor:
     logmel = LogMel(p["sample_rate"], p["n_fft"], p["win_length"], p["hop_length"], p["n_mels"],
                     p["f_min"], p["f_max"], p["mel_floor"])
     spec = logmel.stft(wave)
-    return if_deviation(spec, logmel.power(spec), logmel.mel_basis, p["hop_length"], p["mel_floor"])
+    return IFDeviation(logmel.mel_basis, p["hop_length"], p["mel_floor"])(spec, logmel.power(spec))
 
 
 def test_the_plane_is_its_formula(features_params, load_speech):
