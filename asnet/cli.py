@@ -1,7 +1,9 @@
 """The one command line: `asnet <command> ...`.
 
 Each command lives in its own module exposing `add_arguments(parser)` and `main(args)`.
-Only the module of the command being run is imported, so `asnet --help` and light
+A user error (a bad manifest, a missing shard directory, unusable audio: USER_ERRORS) ends as one
+line `asnet <command>: error: <message>` and exit status 2; any other exception is a bug and keeps
+its traceback. Only the module of the command being run is imported, so `asnet --help` and light
 commands never pay for torch.
 """
 from __future__ import annotations
@@ -11,14 +13,63 @@ import importlib
 import sys
 
 COMMANDS = {
+    "download": ("asnet.data.download", "download (or take --from a folder), verify and extract a public corpus"),
     "prepare": ("asnet.data.prepare", "build a corpus manifest (+ audio) under data/prepared/"),
     "cache": ("asnet.data.cache", "decode a manifest into waveform (+ feature) shards"),
-    "train": ("asnet.train.cli", "run one curriculum stage (base, sam, energy, ood, adv)"),
+    "train": ("asnet.train.cli", "train one stage of a run (curriculum stage, baseline, trivial-cue model)"),
+    "import": ("asnet.models.importer", "import published weights (AASIST) as a calibrated checkpoint"),
     "score": ("asnet.eval.score", "score a split or shift set with a checkpoint -> scores TSV"),
     "evaluate": ("asnet.eval.evaluate", "scores TSV -> metrics JSON"),
     "shift": ("asnet.shift.cli", "build codec / vocoder / CodecFake shift sets"),
-    "bench": ("asnet.bench", "benchmarks: model, train, shift (print + write JSON)"),
+    "attack": ("asnet.attacks.cli", "attack a checkpoint (white-box, black-box, adaptive) -> robust metrics JSON"),
+    "report": ("asnet.report.cli", "paper tables, figures, the claims check and REPORT.md"),
+    "detect": ("asnet.detect", "is this recording fake? score your own audio files with a checkpoint"),
+    "export": ("asnet.export", "export a checkpoint's whole pipeline (front-end included) to ONNX"),
+    "bench": ("asnet.bench", "benchmarks: model, train, shift, attack, prepare (print + write JSON)"),
 }
+
+
+# Exceptions that mean "the input is wrong", never "the code is wrong": main() reports them as one
+# line `asnet <command>: error: <message>` and exits 2. Named as module:class and looked up only in
+# modules already imported (an exception of a class whose module was never imported cannot occur),
+# so this table costs no import. Anything else is a bug and keeps its traceback.
+USER_ERRORS = (
+    "asnet.data.manifest:ManifestError",
+    "asnet.data.audio:AudioError",
+    "asnet.data.archives:UnsafeArchive",
+    "asnet.data.download:DownloadError",
+    "asnet.data.adapters.common:PrepareError",
+    "asnet.data.corpora:UnknownCorpus",
+    "asnet.eval.metrics:ScoreError",
+    "asnet.eval.evaluate:CrossCorpusError",
+    "asnet.models.importer:ImportRefused",
+    "asnet.shift.codecs:ChannelError",
+    "asnet.attacks.config:ConfigError",
+    "asnet.attacks.subset:SubsetError",
+)
+OS_USER_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError)
+INTERRUPTED = 130  # the shell's status for a command ended by Ctrl-C
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    found = []
+    for spec in USER_ERRORS:
+        module, _, name = spec.partition(":")
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return OS_USER_ERRORS + tuple(found)
+
+
+def describe(error: BaseException) -> str:
+    """One line: `<file>: <problem>` for OS errors, the message itself for our own errors."""
+    if isinstance(error, OSError) and error.filename is not None:
+        problem = error.strerror or str(error)
+        message = f"{error.filename}: {problem[:1].lower()}{problem[1:]}"
+    elif isinstance(error, KeyError) and error.args:
+        message = str(error.args[0])  # str(KeyError) would quote the message
+    else:
+        message = str(error) or type(error).__name__
+    return "; ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"asnet {name}", description=COMMANDS[name][1])
     module.add_arguments(parser)
     args = parser.parse_args(rest)
-    return int(module.main(args) or 0)
+    try:
+        return int(module.main(args) or 0)
+    except KeyboardInterrupt:
+        print(f"asnet {name}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - re-raised below unless it is a user error
+        if not isinstance(error, user_error_types()):
+            raise
+        print(f"asnet {name}: error: {describe(error)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@ so it can keep the padding out of its normalisation and pooling (ASNet does; a m
 batch, no clip is padded, model(wave) is called, and every score equals the score of that clip
 alone. A clip that is empty, makes the model raise, or yields a non-finite output is rejected
 with its reason and the others are scored.
+
+Long recordings (asnet.eval.windows): a clip longer than `windows.max_clip` samples is never put
+in a batch with others; it is scored as overlapping windows, `batch_size` windows per forward
+pass read straight from the shard's memory map, and its outputs are the mean of its windows'.
+So one hour-long recording costs the memory of a batch of windows, and every clip up to
+max_clip is scored exactly as before.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import numpy as np
 
 from asnet.data.shards import WaveShards
 from asnet.eval.metrics import ScoreError
+from asnet.eval.windows import DEFAULT_POLICY, WindowPolicy, aggregate, has_signal
 from asnet.utils import progress
 
 
@@ -29,7 +36,7 @@ class ClipOutputs:
     score: np.ndarray  # [N] logits[:, 1] - logits[:, 0]
     energy: np.ndarray  # [N]
     abstain: np.ndarray  # [N] abstention logit
-    gate: np.ndarray  # [N, 2] (alpha_spec, alpha_pros)
+    gate: np.ndarray | None  # [N, 2] (alpha_spec, alpha_pros); None for models without a fusion gate
     rejects: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -49,7 +56,9 @@ def length_batches(lengths: list[int], batch_size: int, pad_fraction: float) -> 
     return batches
 
 
-def _forward(model, waves: list[np.ndarray], device) -> dict[str, np.ndarray]:
+def forward_batch(model, waves: list[np.ndarray], device) -> dict[str, np.ndarray]:
+    """One forward pass over `waves` (zero-padded to the longest, with `lengths` only when they
+    differ) -> {field: [B, ...] float32}; fields the model does not produce (gate None) are absent."""
     import torch
 
     lengths = [len(w) for w in waves]
@@ -59,14 +68,19 @@ def _forward(model, waves: list[np.ndarray], device) -> dict[str, np.ndarray]:
     padding = {"lengths": torch.tensor(lengths, device=device)} if min(lengths) < max(lengths) else {}
     with torch.inference_mode():
         out = model(batch.to(device), **padding)
-    return {name: getattr(out, name).float().cpu().numpy() for name in FIELDS}
+    values = {name: getattr(out, name) for name in FIELDS}
+    return {name: v.float().cpu().numpy() for name, v in values.items() if v is not None}
+
+
+def _finite(outputs: dict[str, np.ndarray]) -> bool:
+    return all(np.isfinite(v).all() for v in outputs.values())
 
 
 def _forward_or_reject(model, shards: WaveShards, batch: list[int], device) -> dict[int, dict | str]:
     """Per clip index: its outputs, or the reason it was rejected. A batch that raises is retried
     clip by clip so that one bad clip cannot take its neighbours down with it."""
     try:
-        out = _forward(model, [shards[i] for i in batch], device)
+        out = forward_batch(model, [shards[i] for i in batch], device)
     except Exception as error:  # noqa: BLE001 - reported per clip below, never swallowed silently
         if len(batch) > 1:
             return {i: r for single in batch for i, r in _forward_or_reject(model, shards, [single], device).items()}
@@ -74,23 +88,46 @@ def _forward_or_reject(model, shards: WaveShards, batch: list[int], device) -> d
     results: dict[int, dict | str] = {}
     for row, i in enumerate(batch):
         clip = {name: values[row] for name, values in out.items()}
-        finite = all(np.isfinite(v).all() for v in clip.values())
-        results[i] = clip if finite else "non-finite model output"
+        results[i] = clip if _finite(clip) else "non-finite model output"
     return results
 
 
-def run_model(model, shards: WaveShards, batch_size: int, pad_fraction: float, device="cpu") -> ClipOutputs:
+def score_windows(model, shards: WaveShards, i: int, windows: WindowPolicy, batch_size: int, device) -> dict | str:
+    """Outputs of long clip i (the mean over its windows that carry signal), or why it was rejected."""
+    starts = windows.starts(shards.clips[i].length)
+    per_window: list[dict[str, np.ndarray]] = []
+    try:
+        for first in range(0, len(starts), batch_size):
+            waves = [shards.crop(i, windows.window, s) for s in starts[first : first + batch_size]]
+            waves = [w for w in waves if has_signal(w)]
+            if waves:
+                per_window.append(forward_batch(model, waves, device))
+    except Exception as error:  # noqa: BLE001 - reported as this clip's reason
+        return f"model raised {type(error).__name__}: {error}"
+    if not per_window:
+        return f"silent (none of its {len(starts)} windows carries signal)"
+    outputs = aggregate({name: np.concatenate([b[name] for b in per_window]) for name in per_window[0]})
+    return outputs if _finite(outputs) else "non-finite model output"
+
+
+def run_model(model, shards: WaveShards, batch_size: int, pad_fraction: float, device="cpu",
+              windows: WindowPolicy = DEFAULT_POLICY) -> ClipOutputs:
     """Score every clip of `shards` with `model` (already in eval mode on `device`)."""
     clips = shards.clips
     results: dict[int, dict | str] = {i: "empty clip" for i, c in enumerate(clips) if c.length == 0}
-    usable = [i for i, c in enumerate(clips) if c.length > 0]
-    batches = length_batches([clips[i].length for i in usable], batch_size, pad_fraction)
+    whole = [i for i, c in enumerate(clips) if 0 < c.length and not windows.windowed(c.length)]
+    long = [i for i, c in enumerate(clips) if windows.windowed(c.length)]
+    batches = length_batches([clips[i].length for i in whole], batch_size, pad_fraction)
     for batch in progress(batches, desc=f"score {shards.directory}", unit="batch"):
-        results.update(_forward_or_reject(model, shards, [usable[j] for j in batch], device))
+        results.update(_forward_or_reject(model, shards, [whole[j] for j in batch], device))
+    if long:
+        for i in progress(long, desc=f"score {shards.directory} (long clips, in windows)", unit="clip"):
+            results[i] = score_windows(model, shards, i, windows, batch_size, device)
     scored = [i for i in range(len(clips)) if isinstance(results[i], dict)]
     rejects = [(clips[i].utt_id, results[i]) for i in range(len(clips)) if isinstance(results[i], str)]
     if not scored:
         reason = f"first reason: {rejects[0][1]}" if rejects else "the shard index is empty"
         raise ScoreError(f"no clip of {shards.directory} could be scored; {reason}")
-    stacked = {name: np.stack([results[i][name] for i in scored]) for name in FIELDS}
+    stacked = {name: np.stack([results[i][name] for i in scored]) if name in results[scored[0]] else None
+               for name in FIELDS}
     return ClipOutputs(utt_id=[clips[i].utt_id for i in scored], rejects=rejects, **stacked)

@@ -14,6 +14,8 @@ imports torch, reads files or fits anything: the card only states what the input
 """
 from __future__ import annotations
 
+import math
+
 from asnet.eval.windows import MAX_CLIP_SECONDS, WINDOW_SECONDS
 
 # Facts about the embedded demo corpus (ARCHITECTURE §7; data/prepared/demo of params at size full):
@@ -110,7 +112,9 @@ def _attack_section(attacks: dict) -> list[str]:
 
 
 def _calibration_section(meta: dict) -> list[str]:
-    tau, ood, eer = meta.get("abstain_threshold"), meta.get("ood_threshold"), meta.get("eer_threshold")
+    tau, ood, eer, temperature = (meta.get(k) for k in ("abstain_threshold", "ood_threshold", "eer_threshold",
+                                                         "temperature"))
+    at_threshold = None if eer is None or not temperature else 1.0 / (1.0 + math.exp(eer / temperature))
     return [
         "## Calibration and decision rule", "",
         "All of these are fitted on the dev split after training and stored in checkpoint.json; the dev "
@@ -121,7 +125,9 @@ def _calibration_section(meta: dict) -> list[str]:
         "channels it is not a probability to act on without checking.",
         f"- EER threshold = {_number(eer, 4)}: the default operating point of `asnet detect`, bona fide iff "
         "score > threshold (dev false acceptances = dev false rejections); "
-        "`--operating-point far=0.01` or `frr=0.05` picks another one on the dev scores.",
+        "`--operating-point far=0.01` or `frr=0.05` picks another one on the dev scores. "
+        f"At this threshold P(spoof) = {_number(at_threshold, 3)}: the temperature rescales but does not shift "
+        "the score, so read P(spoof) against that value, not against 0.5 (dev's class balance acts as its prior).",
         f"- abstention threshold tau = {_number(tau, 4)}: the detector abstains when its abstention logit "
         "exceeds tau (tau keeps the target share of dev clips).",
         f"- OOD threshold = {_number(ood, 4)}: a free energy above it flags the input as unlike the training "

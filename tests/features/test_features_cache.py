@@ -44,3 +44,39 @@ def test_cached_features_equal_the_online_front_end(tmp_path, features_params):
     first = {name: (tmp_path / name).read_bytes() for name in ("spectral.npy", "prosody.npy", "frames.csv")}
     write_feature_shards(tmp_path, features_params, batch_size=3)
     assert all((tmp_path / name).read_bytes() == data for name, data in first.items())  # deterministic
+
+
+def test_a_long_clip_is_computed_in_windows_and_equals_the_online_front_end(tmp_path, features_params):
+    """Clips above max_window_seconds go through windows with context, normalised over the whole
+    clip: the same features as one pass (float32 rounding), and the other clips' bytes are unchanged."""
+    from asnet.features.cache import windowed_features
+
+    rng = np.random.default_rng(1)
+    t = np.arange(40000) / 16000
+    long = (0.3 * np.sin(2 * np.pi * (110 + 40 * t) * t) * (1 + np.sin(2 * np.pi * 3 * t))
+            + 0.01 * rng.standard_normal(t.size)).astype(np.float32)
+    long[12000:15000] = 0.0
+    short = [(0.2 * np.sin(2 * np.pi * 180 * t[:n])).astype(np.float32) for n in (3000, 5000)]
+    frontend = FrontEnd(features_params).eval()
+    with torch.no_grad():
+        online = frontend(torch.from_numpy(long)[None])
+    for window in (4000, 8160, 16000):  # frames split mid-hop, at a hop multiple, and unevenly
+        windowed = windowed_features(frontend, lambda lo, hi: long[lo:hi], len(long), window)
+        for got, want in zip(windowed, online):
+            assert got.shape == want.shape
+            torch.testing.assert_close(got, want, rtol=0, atol=1e-5)
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_wave_shard(tmp_path / "a", short)
+    write_wave_shard(tmp_path / "b", short + [long])
+    write_feature_shards(tmp_path / "a", features_params, batch_size=2)
+    write_feature_shards(tmp_path / "b", features_params, batch_size=2, max_window_seconds=0.5)
+    alone, mixed = FeatureShards(tmp_path / "a"), FeatureShards(tmp_path / "b")
+    for i in range(2):
+        assert all(np.array_equal(x, y) for x, y in zip(alone[i], mixed[i]))
+    stored = torch.from_numpy(np.round(long * 32767) / 32767).float()
+    with torch.no_grad():
+        spectral, prosody = (x[0].numpy() for x in frontend(stored[None]))
+    np.testing.assert_allclose(mixed[2][0], spectral, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(mixed[2][1], prosody, rtol=1e-3, atol=1e-3)

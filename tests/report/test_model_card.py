@@ -31,6 +31,7 @@ def test_card_without_metrics_names_corpora_thresholds_and_limits():
     for value in ("1.8731", "0.4211", "-0.3377", "-4.1234"):
         assert value in card
     assert "sigmoid(-score / T)" in card and "bona fide iff score > threshold" in card
+    assert "At this threshold P(spoof) = 0.545" in card  # 1 / (1 + exp(-0.3377 / 1.8731))
     assert "Not a forensic tool" in card and "7,546 training clips" in card
     assert "Not evaluated yet" in card and "## Robustness to attacks" not in card
     assert "EER 3.21 %" in card and "AUC 0.9910" in card
