@@ -11,6 +11,9 @@ TARGETS = {
     "model": "asnet.models.bench",
     "train": "asnet.train.bench",
     "shift": "asnet.shift.bench",
+    "baselines": "asnet.models.baselines.bench",
+    "attack": "asnet.attacks.bench",
+    "prepare": "asnet.data.bench",
 }
 
 
