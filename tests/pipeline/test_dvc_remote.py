@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from asnet import pipeline
-from test_smoke import dvc_run, run, tree_digest  # noqa: F401  (dvc_run: the smoke workspace fixture)
+from test_smoke import run, tree_digest
 
 pytestmark = pytest.mark.e2e
 # The user's example of an experiment: the adversarial-training budget, read by the adv stages only.

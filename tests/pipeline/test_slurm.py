@@ -23,7 +23,7 @@ import pytest
 
 from asnet import pipeline
 from slurm_shim.fake_slurm import FINAL_STATES, SBATCH_FLAGS, SBATCH_VALUES, SRUN_FLAGS, SRUN_VALUES, parse_options
-from test_smoke import ENV, SMOKE, run, scratch_copy
+from test_smoke import ENV, run, scratch_copy
 
 pytestmark = pytest.mark.e2e
 SHIM = Path(__file__).with_name("slurm_shim")
@@ -90,11 +90,6 @@ def run_on_fake_cluster(dest: Path) -> tuple[Path, dict, Path]:
     assert done.returncode == 0, (done.stdout + done.stderr)[-8000:]
     print(f"smoke snakemake on the fake SLURM cluster: {time.time() - started:.1f} s")
     return dest, params, state
-
-
-@pytest.fixture(scope="module")
-def slurm_run():
-    return run_on_fake_cluster(SMOKE / "slurm")
 
 
 def test_every_stage_ran_as_one_slurm_job(slurm_run):

@@ -1,7 +1,8 @@
 """End-to-end: the whole DAG on the smoke corpus, through DVC and through Snakemake (`make smoke`).
 
-Runs in scratch copies under .smoke/ (kept for inspection): `.smoke/dvc` and `.smoke/snakemake`,
-each a copy of the working tree with params.yaml overlaid by tests/pipeline/smoke.yaml.
+Runs in scratch copies under .smoke/ (kept for inspection): `.smoke/dvc` and `.smoke/slurm` (the
+Snakemake run goes through the SLURM profile on a fake cluster: conftest.py), each a copy of the
+working tree with params.yaml overlaid by tests/pipeline/smoke.yaml.
 """
 import hashlib
 import json
@@ -100,26 +101,6 @@ def tree_digest(path: Path) -> str:
 
 def ran_stages(output: str) -> set[str]:
     return set(re.findall(r"Running stage '([^']+)'", output))
-
-
-@pytest.fixture(scope="module")
-def dvc_run():
-    dest = SMOKE / "dvc"
-    params = scratch_copy(dest)
-    started = time.time()
-    output = run(["dvc", "repro"], dest)
-    print(f"smoke dvc repro: {time.time() - started:.1f} s")
-    return dest, params, output
-
-
-@pytest.fixture(scope="module")
-def snakemake_run(dvc_run):
-    dest = SMOKE / "snakemake"
-    scratch_copy(dest)
-    started = time.time()
-    run([sys.executable, "-m", "snakemake", "--cores", "2"], dest)
-    print(f"smoke snakemake: {time.time() - started:.1f} s")
-    return dest
 
 
 def test_dvc_repro_runs_every_stage(dvc_run):
