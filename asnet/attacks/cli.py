@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -52,13 +53,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def checkpoint_digest(directory: Path) -> str:
-    from asnet.train.checkpoint import META, WEIGHTS
+    """Identifies the checkpoint: its weights and its metadata, less the training wall time (which
+    differs between two runs of the same stage, and would make their attack results differ)."""
+    from asnet.train.checkpoint import WEIGHTS, load_meta
 
-    digest = hashlib.sha256()
-    for name in (META, WEIGHTS):
-        with open(directory / name, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+    meta = {k: v for k, v in load_meta(directory).items() if k != "wall_s"}
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
+    with open(directory / WEIGHTS, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()
 
 
