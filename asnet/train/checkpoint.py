@@ -14,6 +14,7 @@ from asnet.utils import atomic_path, read_json, write_json
 
 WEIGHTS = "model.safetensors"
 META = "checkpoint.json"
+MODEL_CARD = "MODEL_CARD.md"  # written beside every checkpoint (asnet.report.model_card)
 
 
 def save_checkpoint(directory: str | os.PathLike, model, meta: dict) -> None:
@@ -26,7 +27,19 @@ def save_checkpoint(directory: str | os.PathLike, model, meta: dict) -> None:
     with atomic_path(directory / WEIGHTS, suffix=".safetensors") as tmp:
         save_file(state, str(tmp))
     meta = {"temperature": 1.0, "abstain_threshold": None, "train_corpora": [], **meta}
+    write_model_card(directory, model, meta)
     write_json(directory / META, meta, digits=10)
+
+
+def write_model_card(directory: Path, model, meta: dict) -> None:
+    """MODEL_CARD.md beside the weights: what is known at training time (the report stage renders
+    the full card, with the test-set metrics and attack results, under results/paper/)."""
+    from asnet.report.model_card import render_model_card
+
+    parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    card = render_model_card({**meta, "parameters": parameters, "path": str(directory)})
+    with atomic_path(directory / MODEL_CARD, suffix=".md") as tmp:
+        tmp.write_text(card)
 
 
 def load_meta(directory: str | os.PathLike) -> dict:

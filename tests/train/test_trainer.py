@@ -43,6 +43,15 @@ def test_base_stage_writes_a_calibrated_checkpoint_and_curves(base_run, tiny_par
     assert not (out.parent / ".resume" / "base" / "state.pt").exists()
 
 
+def test_the_model_card_is_written_beside_the_checkpoint(base_run):
+    out, meta = base_run
+    card = (out / "MODEL_CARD.md").read_text()
+    model, _ = load_checkpoint(out)
+    parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert f"trainable parameters: {parameters:,}" in card
+    assert "curriculum stage: `base`" in card and "`fake`" in card and "`tts0`, `tts1`" in card
+
+
 def test_warm_start_loads_the_previous_stage_weights(base_run, tiny_params):
     out, _ = base_run
     model = build_stage_model(tiny_params(), out, torch.device("cpu"))
