@@ -1,6 +1,7 @@
 """Runs: params `runs` entries expand to (entry, seed) runs; a run's params carry its overrides and seed."""
 import pytest
 
+from asnet import pipeline
 from asnet.runs import find_run, run_params, runs
 
 PARAMS_YAML = """
@@ -51,3 +52,14 @@ def test_an_override_of_a_missing_key_is_refused(params):
     params["runs"]["cmra_off"]["set"] = {"model.cmra.varient": "off"}
     with pytest.raises(KeyError, match="model.cmra.varient"):
         run_params(params, find_run(params, "cmra_off_s1"))
+
+
+def test_every_run_gets_the_same_training_budget():
+    """Baselines and ablations are compared at one budget: no run overrides the optimizer steps,
+    the batch or the sampler of any stage (learning rates may differ: each model's own)."""
+    params = pipeline.load_params(pipeline.ROOT / "params.yaml")
+    budget = {"epochs", "steps_per_epoch", "batch_size"}
+    for entry, spec in params["runs"].items():
+        for dotted in spec.get("set", {}):
+            parts = dotted.split(".")
+            assert not (parts[0] == "train" and parts[-1] in budget), f"{entry} changes the training budget: {dotted}"
