@@ -49,7 +49,7 @@ else:
     from asnet.data.cache import SPLITS
     from asnet.features.cache import write_feature_shards
     for split in SPLITS:
-        write_feature_shards(out / split, params["features"], params["cache"]["batch_size"])
+        write_feature_shards(out / split, params["features"], params["cache"]["batch_size"], params["cache"]["max_window_seconds"])
 """
 
 

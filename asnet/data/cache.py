@@ -72,5 +72,5 @@ def main(args: argparse.Namespace) -> int:
         split_rows = sorted((r for r in rows if r["split"] == split), key=lambda r: r["utt_id"])
         out_dir = Path(args.out) / split
         write_wave_shards(split_rows, manifest.parent, out_dir, params["base"]["sample_rate"], workers)
-        write_feature_shards(out_dir, params["features"], params["cache"]["batch_size"])
+        write_feature_shards(out_dir, params["features"], params["cache"]["batch_size"], params["cache"]["max_window_seconds"])
     return 0

@@ -101,10 +101,18 @@ def write_feature_shards(shard_dir: str | os.PathLike, feature_params: dict, bat
         spectral = np.lib.format.open_memmap(spectral_tmp, "w+", np.float16, (total, frontend.n_mels, frontend.n_planes))
         prosody = np.lib.format.open_memmap(prosody_tmp, "w+", np.float16, (total, frontend.n_prosody))
 
+        non_finite: list[int] = []
+
         def store(i: int, clip_spectral, clip_prosody) -> None:
+            """Write clip i's frames, as float16; checked here, one clip at a time (a check over the
+            whole memory map would allocate a mask as large as the corpus's features)."""
             frames = slice(offsets[i], offsets[i + 1])
-            spectral[frames] = clip_spectral[: counts[i]].numpy()
-            prosody[frames] = clip_prosody[: counts[i]].numpy()
+            clip_spectral = clip_spectral[: counts[i]].numpy().astype(np.float16)
+            clip_prosody = clip_prosody[: counts[i]].numpy().astype(np.float16)
+            if not (np.isfinite(clip_spectral).all() and np.isfinite(clip_prosody).all()):
+                non_finite.append(i)
+            spectral[frames] = clip_spectral
+            prosody[frames] = clip_prosody
 
         batches = [[short[j] for j in b] for b in _length_batches([shards.clips[i].length for i in short], batch_size)]
         for batch in progress(batches, desc=f"features {shard_dir}", unit="batch"):
@@ -119,19 +127,11 @@ def write_feature_shards(shard_dir: str | os.PathLike, feature_params: dict, bat
         for i in long:
             clip_spectral, clip_prosody = windowed_features(frontend, _reader(shards, i), shards.clips[i].length, max_window)
             store(i, clip_spectral[0], clip_prosody[0])
-        _check_finite(spectral, prosody, shards, offsets)
+        if non_finite:  # the front-end is finite on any int16 waveform (silence included): a bug, named
+            names = ", ".join(shards.clips[i].utt_id for i in sorted(non_finite)[:10])
+            raise FloatingPointError(f"non-finite features for {len(non_finite)} clip(s) of {shards.directory}: {names}")
         spectral.flush()
         prosody.flush()
         del spectral, prosody  # close the maps before the files are renamed
     rows = [{"utt_id": c.utt_id, "offset": int(offsets[i]), "length": counts[i]} for i, c in enumerate(shards.clips)]
     write_index(shard_dir / "frames.csv", rows, columns=FRAME_COLUMNS)
-
-
-def _check_finite(spectral: np.ndarray, prosody: np.ndarray, shards: WaveShards, offsets: np.ndarray) -> None:
-    """The front-end is finite on any int16 waveform (silence included); a violation is a bug, and
-    the clips it hit are named rather than cached."""
-    bad_frames = ~(np.isfinite(spectral).all((1, 2)) & np.isfinite(prosody).all(1))
-    if bad_frames.any():
-        clips = np.unique(np.searchsorted(offsets, np.flatnonzero(bad_frames), side="right") - 1)
-        names = ", ".join(shards.clips[i].utt_id for i in clips[:10])
-        raise FloatingPointError(f"non-finite features for {len(clips)} clip(s) of {shards.directory}: {names}")

@@ -33,7 +33,7 @@ def corpus(tmp_path):
     write_wav(tmp_path / "audio" / "c5.wav", np.zeros(800, np.float32) + 0.1, 16000)  # changed after the manifest
     params = tmp_path / "params.yaml"
     repo = load_params(Path(__file__).resolve().parents[2] / "params.yaml")
-    params.write_text(yaml.safe_dump({"base": repo["base"], "cache": {"batch_size": 2, "workers": 1}, "features": repo["features"]}))
+    params.write_text(yaml.safe_dump({"base": repo["base"], "cache": {"batch_size": 2, "workers": 1, "max_window_seconds": 30.0}, "features": repo["features"]}))
     return tmp_path, params
 
 

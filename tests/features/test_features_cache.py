@@ -80,3 +80,27 @@ def test_a_long_clip_is_computed_in_windows_and_equals_the_online_front_end(tmp_
         spectral, prosody = (x[0].numpy() for x in frontend(stored[None]))
     np.testing.assert_allclose(mixed[2][0], spectral, rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(mixed[2][1], prosody, rtol=1e-3, atol=1e-3)
+
+
+def test_non_finite_features_name_the_clip_and_write_nothing(tmp_path, features_params, monkeypatch):
+    """A front-end bug that yields inf/NaN (or a value float16 cannot hold) is caught clip by clip:
+    the clip is named and no half-valid feature file is left behind."""
+    rng = np.random.default_rng(2)
+    write_wave_shard(tmp_path, [(0.1 * rng.standard_normal(n)).astype(np.float32) for n in (4000, 6000, 5000)])
+    forward = FrontEnd.forward
+
+    def overflowing(self, wave, lengths=None):
+        spectral, prosody = forward(self, wave, lengths)
+        if wave.shape[1] == 6000:  # utt1's batch (batch_size 1): a value beyond float16's range
+            prosody = prosody.clone()
+            prosody[0, 0, 0] = 1e6
+        return spectral, prosody
+
+    monkeypatch.setattr(FrontEnd, "forward", overflowing)
+    try:
+        write_feature_shards(tmp_path, features_params, batch_size=1)
+    except FloatingPointError as error:
+        assert "1 clip(s)" in str(error) and "utt1" in str(error)
+    else:
+        raise AssertionError("non-finite features were cached")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.csv", "wave.npy"]

@@ -93,6 +93,6 @@ def corpus_params(tmp_path) -> Path:
     sections["prepare_wavefake"] = {"workers": 1, "seed": 0, "split_fractions": [0.6, 0.2, 0.2], "train_systems": None}
     sections["prepare_librisevoc"] = {"workers": 1, "seed": 0, "split_fractions": [0.6, 0.2, 0.2]}
     path = tmp_path / "params.yaml"
-    path.write_text(yaml.safe_dump({"base": repo["base"], "cache": {"batch_size": 4, "workers": 1},
+    path.write_text(yaml.safe_dump({"base": repo["base"], "cache": {"batch_size": 4, "workers": 1, "max_window_seconds": 30.0},
                                     "features": repo["features"], **sections}))
     return path
