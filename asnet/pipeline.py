@@ -352,7 +352,8 @@ def score_stage(run: Run, stage: str, sets: dict[str, str]) -> Stage:
         modules=("asnet.eval.score", run_architecture_module(run)),
         deps=(checkpoint_dir(run, stage), *sets.values()),
         outs=(out,),
-        params=("eval.batch_size", "eval.pad_fraction") + (("eval.test_subset_seed",) if subset else ()),
+        params=("base.sample_rate", "eval.batch_size", "eval.pad_fraction", "eval.max_clip_seconds", "eval.window_seconds",
+                "eval.window_hop_seconds") + (("eval.test_subset_seed",) if subset else ()),
         gpu=1, mem_mb=16000, runtime_min=60,
     )
 

@@ -92,6 +92,7 @@ def main(args: argparse.Namespace) -> int:
     from asnet.eval.inference import run_model
     from asnet.eval.metrics import ScoreError
     from asnet.eval.scorefile import write_asvspoof_export, write_rejects, write_scores
+    from asnet.eval.windows import WindowPolicy
     from asnet.train.checkpoint import load_checkpoint
 
     try:
@@ -99,7 +100,9 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"asnet score: error: {error}", file=sys.stderr)
         return 2
-    config = load_params(args.params)["eval"]
+    params = load_params(args.params)
+    config = params["eval"]
+    windows = WindowPolicy.from_params(config, params["base"]["sample_rate"])
     device = resolve_device(args.device)
     loaded: dict[str, tuple] = {}
     for checkpoint, shards_dir, out in work:
@@ -109,7 +112,7 @@ def main(args: argparse.Namespace) -> int:
         if args.clips_per_system:
             shards = per_system_view(shards, args.clips_per_system, config["test_subset_seed"])
         try:
-            outputs = run_model(model, shards, config["batch_size"], config["pad_fraction"], device)
+            outputs = run_model(model, shards, config["batch_size"], config["pad_fraction"], device, windows)
         except ScoreError as error:
             print(f"asnet score: error: {error}", file=sys.stderr)
             return 2

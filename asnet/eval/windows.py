@@ -36,8 +36,8 @@ import numpy as np
 
 from asnet.data.audio import SILENCE_PEAK
 
-# Defaults of `asnet detect` and of `asnet score` until params name them (eval.max_clip_seconds,
-# eval.window_seconds, eval.window_hop_seconds). 30 s is above every clip of the benchmark
+# Defaults of `asnet detect`'s flags; `asnet score` reads params eval.max_clip_seconds,
+# eval.window_seconds and eval.window_hop_seconds (the same values in params.yaml). 30 s is above every clip of the benchmark
 # corpora (ASVspoof, In-the-Wild, the demo), so only real long recordings are windowed; 4 s is a
 # typical benchmark clip, the length the detector's scores are calibrated on.
 MAX_CLIP_SECONDS = 30.0

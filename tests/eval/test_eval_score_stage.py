@@ -118,7 +118,8 @@ def fake_checkpoint(monkeypatch):
 @pytest.fixture
 def params_file(tmp_path):
     path = tmp_path / "params.yaml"
-    path.write_text("eval:\n  batch_size: 4\n  pad_fraction: 0.0\n")
+    path.write_text("base: {sample_rate: 16000}\neval: {batch_size: 4, pad_fraction: 0.0, max_clip_seconds: 30.0, "
+                    "window_seconds: 4.0, window_hop_seconds: 2.0}\n")
     return path
 
 
