@@ -14,6 +14,7 @@ TARGETS = {
     "baselines": "asnet.models.baselines.bench",
     "attack": "asnet.attacks.bench",
     "prepare": "asnet.data.bench",
+    "detect": "asnet.detect_bench",
 }
 
 

@@ -25,7 +25,7 @@ COMMANDS = {
     "report": ("asnet.report.cli", "paper tables, figures, the claims check and REPORT.md"),
     "detect": ("asnet.detect", "is this recording fake? score your own audio files with a checkpoint"),
     "export": ("asnet.export", "export a checkpoint's whole pipeline (front-end included) to ONNX"),
-    "bench": ("asnet.bench", "benchmarks: model, train, shift, attack, prepare (print + write JSON)"),
+    "bench": ("asnet.bench", "benchmarks: model, train, shift, attack, prepare, detect (print + write JSON)"),
 }
 
 

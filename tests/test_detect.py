@@ -250,3 +250,17 @@ def test_table_names_decisions_and_rejects(tmp_path, checkpoint, capsys):
     assert status == 1 and out.splitlines()[0].split()[:3] == ["file", "decision", "p_spoof"]
     assert "unreadable (LibsndfileError)" in out and "scored 1, rejected 1, skipped 0; operating point eer" in out
     assert err.strip() == f"asnet detect: rejected {tmp_path / 'b.wav'}: unreadable (LibsndfileError)"
+
+
+def test_bench_detect_measures_a_long_stereo_recording(tmp_path, checkpoint, capsys):
+    """`asnet bench detect` writes a 44.1 kHz stereo recording, runs detect on it in a child
+    process and reports its windows, speed and peak RSS (the 1-hour figure is the closing note's)."""
+    out = tmp_path / "detect.json"
+    assert cli(["bench", "detect", "--minutes", "0.75", "--checkpoint", str(checkpoint), "--work-dir", str(tmp_path),
+                "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["windows"] == 22  # 45 s > 30 s: windows of 4 s every 2 s (0-40 s), then one ending at 45 s
+    assert report["decision"] in {"bonafide", "spoof", "abstain"}
+    assert 0 < report["peak_rss_mb"] <= report["goal_peak_rss_mb"] and report["real_time_factor"] > 0
+    assert "peak RSS" in capsys.readouterr().out
+    assert not list(tmp_path.glob("tmp*/*.wav")), "the recording is removed afterwards"
