@@ -5,6 +5,7 @@ Nothing heavy is imported here (no torch): the CLI and the Snakefile import this
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -49,6 +50,12 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """sha256 of a file's bytes, streamed (never the whole file in memory)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tiny_detector import tiny_checkpoint, tone, voice  # noqa: E402
+from tiny_detector import encode, tiny_checkpoint, tone, voice  # noqa: E402
 
 from asnet.cli import main as cli  # noqa: E402
 from asnet.detect import CSV_COLUMNS, RECORD_KEYS, SCHEMA  # noqa: E402
@@ -22,20 +22,6 @@ RATE = 16000
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     return tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "base")
-
-
-def encode(path, wave, rate, codec, container, codec_rate):
-    import av
-
-    with av.open(str(path), "w", format=container) as out:
-        stream = out.add_stream(codec, rate=codec_rate, layout="mono")
-        frame = av.AudioFrame.from_ndarray(wave[None], format="flt", layout="mono")
-        frame.sample_rate = rate
-        resampler = av.AudioResampler(format=stream.codec_context.codec.audio_formats[0].name, layout="mono",
-                                      rate=codec_rate)
-        for piece in resampler.resample(frame) + resampler.resample(None):
-            out.mux(stream.encode(piece))
-        out.mux(stream.encode(None))
 
 
 def twenty_minutes(path):

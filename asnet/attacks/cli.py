@@ -40,7 +40,7 @@ import json
 import sys
 from pathlib import Path
 
-from asnet.utils import DEFAULT_PARAMS, load_params
+from asnet.utils import DEFAULT_PARAMS, file_sha256, load_params
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,11 +58,7 @@ def checkpoint_digest(directory: Path) -> str:
     from asnet.train.checkpoint import WEIGHTS, load_meta
 
     meta = {k: v for k, v in load_meta(directory).items() if k != "wall_s"}
-    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
-    with open(directory / WEIGHTS, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return hashlib.sha256((json.dumps(meta, sort_keys=True) + file_sha256(directory / WEIGHTS)).encode()).hexdigest()
 
 
 def print_summary(summary: dict) -> None:

@@ -17,11 +17,10 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import time
 from pathlib import Path
 
-from asnet.utils import DEFAULT_PARAMS, load_params
+from asnet.utils import DEFAULT_PARAMS, file_sha256, load_params
 
 TRAIN_CORPORA = ["asvspoof2019_la"]
 TRAIN_SYSTEMS = ["A01", "A02", "A03", "A04", "A05", "A06"]  # spoof systems of the 2019 LA train protocol
@@ -44,14 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def published_sums() -> dict[str, str]:
     """sha256 -> published file name, from published/SHA256SUMS."""
     from asnet.models.baselines.aasist import PUBLISHED
@@ -64,7 +55,7 @@ def verify(weights: Path, variant: str) -> str:
     """The file's sha256 if it is the published `variant` file; ImportRefused otherwise."""
     if not weights.is_file():
         raise ImportRefused(f"refused {weights}: no such file")
-    digest = sha256_of(weights)
+    digest = file_sha256(weights)
     published = published_sums().get(digest)
     if published is None:
         raise ImportRefused(f"refused {weights}: sha256 {digest} is not a published AASIST checkpoint "

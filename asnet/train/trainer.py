@@ -53,7 +53,7 @@ from asnet.train.optim import WeightEMA, build_optimizer, build_scheduler
 from asnet.train.sam import sam_step
 from asnet.train.calibrate import calibrate_on_dev, dev_metrics, score_dev, write_dev_scores
 from asnet.train.stages import STAGES, Objective, loss_terms
-from asnet.utils import atomic_path, seed_everything
+from asnet.utils import atomic_path, file_sha256, seed_everything
 
 RESUME_FILE = "state.pt"
 
@@ -249,23 +249,15 @@ def log_epoch(live, record: dict) -> None:
     live.next_step()
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fingerprint(stage: str, params: dict, cache: Path, init: Path | None) -> str:
     """Identifies a run's configuration: params, the train/dev shards and the init weights."""
     from asnet.train.checkpoint import WEIGHTS
 
     data = {
-        split: [file_digest(cache / split / "index.csv"), (cache / split / "wave.npy").stat().st_size]
+        split: [file_sha256(cache / split / "index.csv"), (cache / split / "wave.npy").stat().st_size]
         for split in ("train", "dev")
     }
-    identity = {"stage": stage, "params": params, "data": data, "init": file_digest(init / WEIGHTS) if init else None}
+    identity = {"stage": stage, "params": params, "data": data, "init": file_sha256(init / WEIGHTS) if init else None}
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
 

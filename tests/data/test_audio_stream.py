@@ -4,28 +4,12 @@ import pytest
 import soundfile
 
 from asnet.data.audio import AudioError, load_audio, open_audio, read_audio, stream_audio
+from tests.tiny_detector import encode
 
 
 def tone(seconds, rate, hz=220.0):
     t = np.arange(int(seconds * rate)) / rate
     return (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
-
-
-def encode(path, wave, rate, codec, container, codec_rate=None):
-    """Write `wave` with FFmpeg (PyAV) in a format libsndfile cannot open."""
-    import av
-
-    codec_rate = codec_rate or rate
-    with av.open(str(path), "w", format=container) as out:
-        stream = out.add_stream(codec, rate=codec_rate, layout="mono")
-        frame = av.AudioFrame.from_ndarray(wave[None], format="flt", layout="mono")
-        frame.sample_rate = rate
-        resampler = av.AudioResampler(format=stream.codec_context.codec.audio_formats[0].name, layout="mono",
-                                      rate=codec_rate)
-        for piece in resampler.resample(frame) + resampler.resample(None):
-            out.mux(stream.encode(piece))
-        out.mux(stream.encode(None))
-    return path
 
 
 def joined(blocks):

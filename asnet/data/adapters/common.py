@@ -49,6 +49,20 @@ def user_errors(prepare: Callable[..., int]) -> Callable[..., int]:
     return wrapped
 
 
+def prepare_from(corpus: str, entries: Callable) -> Callable[..., int]:
+    """The prepare(args, params) of an adapter whose `entries(raw, config)` returns the chosen
+    entries and the manifest's extra facts (the corpora that need a split of their own)."""
+
+    @user_errors
+    def prepare(args, params: dict) -> int:
+        config = settings(params, corpus, args.workers)
+        chosen, extra = entries(require_download(corpus, args.raw), config)
+        prepare_corpus(corpus, chosen, Path(args.out), config["workers"], extra)
+        return 0
+
+    return prepare
+
+
 @dataclass(frozen=True)
 class Entry:
     """One clip as the corpus's protocol describes it, before its audio is looked at."""

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from asnet.data.adapters.common import (
-    Entry, PrepareError, group_split, prepare_corpus, require_download, settings, user_errors,
+    Entry, PrepareError, group_split, prepare_from,
 )
 
 CORPUS = "librisevoc"
@@ -92,10 +92,4 @@ def entries(raw: Path, config: dict) -> tuple[list[Entry], dict]:
     return chosen, {"split": rule, "systems": systems}
 
 
-@user_errors
-def prepare(args, params: dict) -> int:
-    config = settings(params, CORPUS, args.workers)
-    raw = require_download(CORPUS, args.raw)
-    chosen, extra = entries(raw, config)
-    prepare_corpus(CORPUS, chosen, Path(args.out), config["workers"], extra)
-    return 0
+prepare = prepare_from(CORPUS, entries)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from asnet.data.adapters.common import (
-    Entry, PrepareError, group_split, prepare_corpus, require_download, settings, user_errors,
+    Entry, PrepareError, group_split, prepare_from,
 )
 
 CORPUS = "wavefake"
@@ -82,10 +82,4 @@ def entries(raw: Path, config: dict) -> tuple[list[Entry], dict]:
     return chosen, extra
 
 
-@user_errors
-def prepare(args, params: dict) -> int:
-    config = settings(params, CORPUS, args.workers)
-    raw = require_download(CORPUS, args.raw)
-    chosen, extra = entries(raw, config)
-    prepare_corpus(CORPUS, chosen, Path(args.out), config["workers"], extra)
-    return 0
+prepare = prepare_from(CORPUS, entries)
