@@ -112,6 +112,32 @@ def calibration_block(table, temperature: float, config: dict) -> dict:
     }
 
 
+def operating_point_block(table, meta: dict) -> dict | None:
+    """What a user of the checkpoint gets at its dev-fitted EER threshold (the default operating
+    point of `asnet detect`): the error rates on this set and the mean calibrated P(spoof) of each
+    class. On held-out bona fide (new speakers, languages, channels) the dev FRR and a low mean
+    P(spoof) are what has to carry over; None for checkpoints without a stored threshold."""
+    from asnet.eval.calibration import spoof_probability
+
+    threshold = meta.get("eer_threshold")
+    if threshold is None:
+        return None
+    p_spoof = spoof_probability(table.score, meta["temperature"])
+    bonafide, spoof = table.labels == 1, table.labels == 0
+
+    def mean(values: np.ndarray) -> float | None:
+        return float(values.mean()) if values.size else None
+
+    return {
+        "threshold": threshold,
+        "p_spoof_at_threshold": float(spoof_probability(np.array([threshold]), meta["temperature"])[0]),
+        "frr": mean(table.score[bonafide] <= threshold),
+        "far": mean(table.score[spoof] > threshold),
+        "bonafide_mean_p_spoof": mean(p_spoof[bonafide]),
+        "spoof_mean_p_spoof": mean(p_spoof[spoof]),
+    }
+
+
 def abstention_block(table, kept: np.ndarray, threshold: float | None, config: dict) -> dict:
     """Selective metrics at the stored tau, and risk-coverage/AURC for three rejection scores:
     the abstention logit (the deployed rule), the energy, and 1 - max-probability (-|score|)."""
@@ -186,6 +212,7 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
         },
         **detection_block(table, config),
         "calibration": calibration_block(table, meta["temperature"], config),
+        "operating_point": operating_point_block(table, meta),
         "abstention": abstention_block(table, kept, threshold, config),
         "ood": ood_block(table, args.in_distribution, seen) if args.in_distribution else None,
         "per_system": per_system(table, kept, seen),

@@ -274,6 +274,12 @@ def calibration_table(results: Results) -> Table:
         (Column("ece", "ECE", "lower", 4), lambda m: metric_cell(m, "eval", "calibration.ece")),
         (Column("brier", "Brier", "lower", 4), lambda m: metric_cell(m, "eval", "calibration.brier")),
         (Column("nll", "NLL", "lower", 4), lambda m: metric_cell(m, "eval", "calibration.nll")),
+        (Column("bonafide_p_spoof", "bona fide mean P(spoof)", "lower", 3),
+         lambda m: metric_cell(m, "eval", "operating_point.bonafide_mean_p_spoof")),
+        (Column("frr", "FRR % at dev EER threshold", "lower", 2),
+         lambda m: metric_cell(m, "eval", "operating_point.frr", scale=100.0)),
+        (Column("codec_bonafide_p_spoof", "codec bona fide mean P(spoof)", "lower", 3),
+         lambda m: mean_cell(m, codecs, "operating_point.bonafide_mean_p_spoof")),
         (Column("codec_ece", "codec ECE", "lower", 4), lambda m: mean_cell(m, codecs, "calibration.ece")),
         (Column("subset_ece", "attack-subset ECE", "lower", 4),
          lambda m: over_seeds([get(ck.attack_summary, "clean.ece") for ck in m.checkpoints])),
@@ -282,7 +288,9 @@ def calibration_table(results: Results) -> Table:
          lambda m: attack_cell(m, attack, eps, brier_under_attack(attack, eps))),
     ]
     caption = ("Calibration of P(spoof) = sigmoid(-score / T), T fitted on dev: on eval, on the codec sets, and on "
-               f"the attack subset clean and under {attack} at ε {eps:g}.")
+               f"the attack subset clean and under {attack} at ε {eps:g}; on eval's held-out bona fide (speakers and "
+               "languages in no other split), the mean P(spoof) and the share rejected at the dev EER threshold "
+               "(`asnet detect`'s default operating point).")
     notes = [f"codec ECE over: {', '.join(condition(s) for s in codecs) or 'none'}."]
     return model_table("calibration", "Calibration", caption, models, columns, notes)
 

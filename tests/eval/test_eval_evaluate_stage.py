@@ -220,3 +220,21 @@ def test_directory_form_evaluates_every_set_of_one_checkpoint(setup, capsys):
     assert cli_main(argv) == 2
     assert "refusing a cross-corpus evaluation on 'otherc'" in capsys.readouterr().err
     assert not (tmp_path / "refused2").exists()
+
+
+def test_operating_point_at_the_dev_eer_threshold(setup):
+    """What `asnet detect` decides by default, measured on the set: FRR of its bona fide, FAR of
+    its spoofs and each class's mean calibrated P(spoof) at the checkpoint's stored threshold."""
+    tmp_path, checkpoint, params, table = setup
+    assert run(tmp_path, checkpoint, params) == 0
+    assert json.loads((tmp_path / "m.json").read_text())["operating_point"] is None  # no stored threshold
+    write_json(checkpoint / "checkpoint.json", {**META, "train_systems": ["A", "B"], "eer_threshold": 0.25})
+    assert run(tmp_path, checkpoint, params) == 0
+    point = json.loads((tmp_path / "m.json").read_text())["operating_point"]
+    bonafide, spoof = table.score[table.labels == 1], table.score[table.labels == 0]
+    p_spoof = spoof_probability(table.score, TEMPERATURE)
+    assert point["frr"] == pytest.approx(np.mean(bonafide <= 0.25), abs=1e-6)
+    assert point["far"] == pytest.approx(np.mean(spoof > 0.25), abs=1e-6)
+    assert point["bonafide_mean_p_spoof"] == pytest.approx(p_spoof[table.labels == 1].mean(), abs=1e-6)
+    assert point["spoof_mean_p_spoof"] == pytest.approx(p_spoof[table.labels == 0].mean(), abs=1e-6)
+    assert point["p_spoof_at_threshold"] == pytest.approx(1 / (1 + np.exp(0.25 / TEMPERATURE)), abs=1e-6)

@@ -163,3 +163,16 @@ def test_every_table_renders_with_no_results(tmp_path):
         assert all(table.cell(r, c.key).empty for r in table.rows for c in table.columns)
     assert any("no checkpoint" in note for note in results.notes)
     assert any("'rawnet2'" in note for note in results.notes)  # named in report.baselines, not in runs
+
+
+def test_calibration_table_shows_what_held_out_bona_fide_gets_at_the_operating_point(tmp_path):
+    def with_point(bonafide_p: float, frr: float) -> dict:
+        return metric(3.0, 0.98, operating_point={"bonafide_mean_p_spoof": bonafide_p, "frr": frr})
+
+    metrics = {("asnet_s0", "adv"): {"eval": with_point(0.20, 0.05)}, ("asnet_s1", "adv"): {"eval": with_point(0.40, 0.15)},
+               ("lcnn_s0", "base"): {"eval": with_point(0.30, 0.50)}}
+    calibration = tables.calibration_table(memory_results(tmp_path, PARAMS, metrics))
+    cells = texts(calibration)
+    assert cells["ASNet"]["bonafide_p_spoof"] == "0.300 ± 0.141" and cells["ASNet"]["frr"] == "10.00 ± 7.07"
+    assert cells["LCNN"]["bonafide_p_spoof"] == "0.300 (n=1)" and cells["LCNN"]["frr"] == "50.00 (n=1)"
+    assert ("ASNet", "frr") in bold(calibration)
