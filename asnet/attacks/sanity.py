@@ -1,14 +1,19 @@
 """Sanity checks of an attack evaluation (Carlini et al., 2019, "On evaluating adversarial
 robustness"; AutoAttack's flags), computed from the summary rows of one run.
 
-- budget_monotone: robust accuracy never rises with the budget (eps up, SNR down), per attack.
+- budget_monotone: robust accuracy never rises with the budget (eps up, SNR down), per attack
+  that optimises (the random-noise control draws afresh at each eps and may well be non-monotone:
+  measured, LCNN robust accuracy under noise 0.44 at eps 0.001 and 0.63 at 0.002).
 - unbounded: PGD with the whole waveform range as budget (eps doubling from reference_eps up to
   1, asnet.attacks.pgd.pgd_ladder) decides >= unbounded_success of the clips wrongly (anything
   can be turned into anything; less means the attack is broken or the gradient masked).
 - more_steps, more_restarts: a stronger PGD (more_steps_factor x steps; more_restarts restarts)
   at reference_eps is never weaker than the grid's PGD there.
 - noise_weaker: at every eps, random ±eps noise succeeds on at most noise_ratio x PGD's success
-  rate (if noise does about as well, PGD is not using its gradient).
+  rate (if noise does about as well, PGD is not using its gradient). Where PGD flips every clip
+  (up to tolerance_clips) it cannot be shown weak: noise's success there measures how fragile the
+  model is to noise, and is recorded, not judged (measured: ASNet base, PGD 100 % and noise 64 % at
+  eps 0.004).
 - blackbox_weaker: the black-box Square attack does not beat the best white-box L∞ attack at
   the same eps by more than blackbox_margin (if it does, the gradients are masked).
 
@@ -20,6 +25,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from asnet.attacks.config import Sanity
+
+NOISE_CONTROLS = {"noise_linf"}  # random perturbations: controls of the noise check, not optimising attacks
 
 
 @dataclass
@@ -51,7 +58,7 @@ def _slack(rows: list[dict], tolerance_clips: int) -> float:
 def budget_monotone(rows: list[dict], sanity: Sanity) -> Check:
     tol = _slack(rows, sanity.tolerance_clips)
     numbers, violations = {}, []
-    for attack in sorted({r["attack"] for r in rows}):
+    for attack in sorted({r["attack"] for r in rows} - NOISE_CONTROLS):
         runs = _by(rows, attack)
         if len(runs) < 2:
             continue
@@ -113,7 +120,9 @@ def noise_weaker(rows: list[dict], sanity: Sanity) -> Check:
         pgd_rate, noise_rate = _success(pgd_runs[eps]), _success(noise_runs[eps])
         numbers[f"{eps:g}"] = {"pgd_linf": pgd_rate, "noise_linf": noise_rate}
         slack = sanity.tolerance_clips / max(noise_runs[eps]["clean_correct"], 1) + 1e-9
-        if noise_rate > sanity.noise_ratio * pgd_rate + slack:
+        saturated = pgd_rate >= 1.0 - slack
+        numbers[f"{eps:g}"]["pgd_saturated"] = saturated
+        if not saturated and noise_rate > sanity.noise_ratio * pgd_rate + slack:
             violations.append(f"at eps {eps:g} random noise succeeds on {100 * noise_rate:.1f} % vs PGD's "
                               f"{100 * pgd_rate:.1f} % (allowed: {sanity.noise_ratio:g} x PGD)")
     return _verdict("noise_weaker", violations, numbers, "random noise is far weaker than PGD at every eps")

@@ -53,6 +53,26 @@ def test_noise_as_good_as_pgd_fails():
     assert status(noise_weaker([pgd, row("noise_linf", 0.004, 1.0, success=0.0, knowledge="none")], SANITY)) == "pass"
 
 
+
+def test_noise_is_judged_only_against_a_pgd_that_could_still_do_better():
+    """A PGD that flips every clip cannot be shown weak: noise succeeding on most clips then
+    measures the model's fragility to noise (recorded), not gradient masking."""
+    saturated = row("pgd_linf", 0.004, 0.0, success=1.0)
+    fragile = row("noise_linf", 0.004, 0.375, success=0.625, knowledge="none")
+    check = noise_weaker([saturated, fragile], SANITY)
+    assert status(check) == "pass" and check.numbers["0.004"]["pgd_saturated"] is True
+    almost = row("pgd_linf", 0.004, 0.25, success=0.75)  # two clips of 8 left: not saturated
+    assert status(noise_weaker([almost, fragile], SANITY)) == "fail"
+
+
+def test_the_noise_control_need_not_be_monotone_in_the_budget():
+    """noise_linf draws afresh at each eps; only optimising attacks must weaken the model monotonically."""
+    noise = [row("noise_linf", 0.001, 0.4375, knowledge="none"), row("noise_linf", 0.002, 0.625, knowledge="none")]
+    check = budget_monotone(noise + [row("pgd_linf", 0.001, 0.5), row("pgd_linf", 0.002, 0.25)], SANITY)
+    assert status(check) == "pass" and "noise_linf" not in check.numbers
+    assert status(budget_monotone(noise, SANITY)) == "skipped"
+
+
 def test_a_model_that_ignores_its_input_fails_the_unbounded_check(tmp_path):
     target = AttackTarget(ConstantDetector(), TONE_POINT)
     config = attack_config(suites={"check": ["pgd_linf_unbounded"]})
