@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS = {
@@ -72,8 +73,19 @@ def describe(error: BaseException) -> str:
     return "; ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
+def pin_cpu_threads() -> None:
+    """Intra-op threads = ASNET_THREADS, else the CPUs this process may run on (its affinity: a
+    SLURM allocation, a taskset), never the OMP_NUM_THREADS a workflow engine sets per rule:
+    float reductions depend on the thread count, and a stage run by DVC and by Snakemake (which
+    exports each rule's `threads`) must give the same bytes. Set before torch is imported."""
+    threads = os.environ.get("ASNET_THREADS") or str(len(os.sched_getaffinity(0)))
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = threads
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    pin_cpu_threads()
     if not argv or argv[0] in {"-h", "--help"} or argv[0] not in COMMANDS:
         width = max(map(len, COMMANDS))
         lines = [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]

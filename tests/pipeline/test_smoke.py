@@ -37,7 +37,7 @@ def deep_merge(base: dict, overlay: dict, prefix: str = "") -> dict:
     merged = dict(base)
     for key, value in overlay.items():
         path = f"{prefix}{key}"
-        nested = isinstance(value, dict) and path not in REPLACED
+        nested = isinstance(value, dict) and key in base and path not in REPLACED  # a new section is taken whole
         merged[key] = deep_merge(base[key], value, path + ".") if nested else value
     return merged
 
