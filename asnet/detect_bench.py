@@ -4,8 +4,8 @@ Writes a synthetic recording of --minutes (44.1 kHz stereo 16-bit WAV by default
 hour-long file would be: so downmixing and resampling are on the path), written block by block,
 then runs `asnet detect --json` on it in a child process and reports wall time, CPU time, real-time
 factor and peak RSS (the child's largest process). The goal of issue 14: peak RSS <= 2 GB for a
-one-hour file. The audio is speech-like (a harmonic source with a wandering F0, syllable-rate
-amplitude modulation, pauses, a noise floor) so that the silence rule does not skip windows.
+one-hour file. The audio is asnet.models.bench's synthetic speech, one seeded utterance per 10 s
+block (never silent, so the silence rule skips no window).
 """
 from __future__ import annotations
 
@@ -33,26 +33,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="results/bench/detect.json")
 
 
-def speech_like_block(rng: np.random.Generator, start: int, n: int, rate: int) -> np.ndarray:
-    """n samples from sample `start` of a deterministic speech-like signal in [-1, 1]."""
-    t = (start + np.arange(n)) / rate
-    # F0 = 140 + 30 sin(2 pi 0.3 t) + 10 sin(2 pi 2.1 t) Hz; its phase in closed form, continuous across blocks
-    phase = 2 * np.pi * 140 * t - 30 / 0.3 * np.cos(2 * np.pi * 0.3 * t) - 10 / 2.1 * np.cos(2 * np.pi * 2.1 * t)
-    voiced = sum(np.sin(k * phase) / k for k in range(1, 12))
-    syllables = np.clip(np.sin(2 * np.pi * 4.0 * t), 0, None) ** 2
-    pauses = (np.sin(2 * np.pi * 0.11 * t) > -0.6).astype(np.float64)  # ~25 % of the time quiet
-    wave = 0.15 * voiced * syllables * pauses + 0.003 * rng.standard_normal(n)
-    return np.clip(wave, -1, 1)
-
-
 def write_recording(path: Path, seconds: float, rate: int, channels: int, seed: int = 0) -> None:
     import soundfile
 
-    rng = np.random.default_rng(seed)
+    from asnet.models.bench import synthetic_speech
+
     total, block = round(seconds * rate), round(BLOCK_SECONDS * rate)
     with soundfile.SoundFile(path, "w", samplerate=rate, channels=channels, subtype="PCM_16") as f:
-        for start in range(0, total, block):
-            mono = speech_like_block(rng, start, min(block, total - start), rate)
+        for number, start in enumerate(range(0, total, block)):  # one seeded utterance per block
+            (mono,) = synthetic_speech(1, min(block, total - start), rate, seed + number)
             f.write(np.repeat(mono[:, None], channels, axis=1) * np.linspace(1.0, 0.8, channels))
 
 

@@ -118,23 +118,21 @@ def operating_point_block(table, meta: dict) -> dict | None:
     class. On held-out bona fide (new speakers, languages, channels) the dev FRR and a low mean
     P(spoof) are what has to carry over; None for checkpoints without a stored threshold."""
     from asnet.eval.calibration import spoof_probability
+    from asnet.eval.operating_point import error_rates
 
     threshold = meta.get("eer_threshold")
     if threshold is None:
         return None
     p_spoof = spoof_probability(table.score, meta["temperature"])
-    bonafide, spoof = table.labels == 1, table.labels == 0
-
-    def mean(values: np.ndarray) -> float | None:
-        return float(values.mean()) if values.size else None
-
+    bonafide = table.labels == 1  # both classes are present: detection_block's EER needs them
+    far, frr = error_rates(table.score[bonafide], table.score[~bonafide], threshold)
     return {
         "threshold": threshold,
         "p_spoof_at_threshold": float(spoof_probability(np.array([threshold]), meta["temperature"])[0]),
-        "frr": mean(table.score[bonafide] <= threshold),
-        "far": mean(table.score[spoof] > threshold),
-        "bonafide_mean_p_spoof": mean(p_spoof[bonafide]),
-        "spoof_mean_p_spoof": mean(p_spoof[spoof]),
+        "frr": frr,
+        "far": far,
+        "bonafide_mean_p_spoof": float(p_spoof[bonafide].mean()),
+        "spoof_mean_p_spoof": float(p_spoof[~bonafide].mean()),
     }
 
 

@@ -14,8 +14,7 @@ imports torch, reads files or fits anything: the card only states what the input
 """
 from __future__ import annotations
 
-import math
-
+from asnet.eval.calibration import spoof_probability
 from asnet.eval.windows import MAX_CLIP_SECONDS, WINDOW_SECONDS
 
 # Facts about the embedded demo corpus (ARCHITECTURE §7; data/prepared/demo of params at size full):
@@ -114,7 +113,7 @@ def _attack_section(attacks: dict) -> list[str]:
 def _calibration_section(meta: dict) -> list[str]:
     tau, ood, eer, temperature = (meta.get(k) for k in ("abstain_threshold", "ood_threshold", "eer_threshold",
                                                          "temperature"))
-    at_threshold = None if eer is None or not temperature else 1.0 / (1.0 + math.exp(eer / temperature))
+    at_threshold = None if eer is None or not temperature else float(spoof_probability(eer, temperature))
     return [
         "## Calibration and decision rule", "",
         "All of these are fitted on the dev split after training and stored in checkpoint.json; the dev "
