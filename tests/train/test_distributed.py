@@ -22,7 +22,9 @@ def train(params_file: Path, cache: Path, out: Path, stage: str, init: Path | No
                "--params", str(params_file), "--device", "cpu"] + (["--init", str(init)] if init else [])
     if processes > 1:
         command = [str(BIN / "torchrun"), "--standalone", f"--nproc_per_node={processes}", "--no-python", *command]
-    env = {**os.environ, "ASNET_NO_PROGRESS": "1", "OMP_NUM_THREADS": "1"}
+    # one intra-op thread per process: the CLI otherwise takes every CPU, and how many there are
+    # (2 here, more on CI) changes the float reduction order inside each step
+    env = {**os.environ, "ASNET_NO_PROGRESS": "1", "ASNET_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
@@ -46,13 +48,20 @@ def test_two_processes_take_the_steps_of_one(tmp_path, make_split, tiny_params):
         train(params_file, cache, root / "sam", "sam", root / "base", processes)  # SAM: two synced passes
     single, double = (load_file(str(tmp_path / f"p{n}" / "sam" / "model.safetensors")) for n in (1, 2))
     assert single.keys() == double.keys()
-    worst = max(float((single[k].double() - double[k].double()).abs().max()) for k in single)
-    print(f"largest weight difference, 1 vs 2 processes: {worst:.2e}")
-    assert worst < 1e-4
-    moved = max(float((single[k].double() - load_file(str(tmp_path / "p1" / "base" / "model.safetensors"))[k].double())
-                      .abs().max()) for k in single)
-    assert moved > 100 * worst  # the comparison is not between two untrained models
-
+    base = load_file(str(tmp_path / "p1" / "base" / "model.safetensors"))
+    # per tensor: how far 1 vs 2 processes differ, relative to how far the sam stage moved it.
+    # Tensors the stage barely moved are left out: their gradient is ~0 (the attention pools'
+    # last bias is softmax-invariant), and Adam's division by sqrt(v) turns reduction-order noise
+    # there into lr-sized steps. A DDP that did not average differs by the order of the move.
+    relative = {}
+    for key in single:
+        move = (single[key].double() - base[key].double()).norm()
+        if move > 1e-3:
+            relative[key] = float((single[key].double() - double[key].double()).norm() / move)
+    worst = max(relative, key=relative.get)
+    print(f"{len(relative)}/{len(single)} tensors moved; largest relative difference 1 vs 2 processes: "
+          f"{relative[worst]:.2e} ({worst})")
+    assert len(relative) > len(single) // 2 and relative[worst] < 1e-2
 
 def test_global_batchnorm_is_plain_batchnorm_in_one_process():
     torch.manual_seed(0)
