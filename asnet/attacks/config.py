@@ -66,7 +66,7 @@ class AttackConfig:
             ("cw", ("c", "kappa", "steps", "lr")),
             ("fab", ("steps", "restarts", "alpha_max", "eta", "beta")),
             ("square", ("queries", "p_init")),
-            ("adaptive", ("margin", "energy_weight", "abstain_weight")),
+            ("adaptive", ("steps", "restarts", "margin", "energy_weight", "abstain_weight")),
             ("eot", ("samples", "transforms")),
         )}
         sanity = Sanity(**_keys(a, "sanity", Sanity.__dataclass_fields__))

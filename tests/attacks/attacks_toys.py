@@ -38,7 +38,7 @@ ATTACK_SECTION = {
     "cw": {"c": 10.0, "kappa": 0.0, "steps": 20, "lr": 0.002},
     "fab": {"steps": 5, "restarts": 1, "alpha_max": 0.1, "eta": 1.05, "beta": 0.9},
     "square": {"queries": 20, "p_init": 0.3},
-    "adaptive": {"margin": 0.05, "energy_weight": 1.0, "abstain_weight": 1.0},
+    "adaptive": {"steps": 5, "restarts": 1, "margin": 0.05, "energy_weight": 1.0, "abstain_weight": 1.0},
     "eot": {"samples": 1, "transforms": {}},
     "sanity": {"reference_eps": 0.004, "unbounded_steps": 5, "unbounded_success": 0.99, "more_steps_factor": 2,
                "more_restarts": 2, "noise_ratio": 0.5, "blackbox_margin": 0.1, "tolerance_clips": 1},
