@@ -112,8 +112,9 @@ class SetNames:
 
     def expected(self, run: Run, train_corpus: str) -> list[str]:
         """The sets the DAG evaluates a run on (asnet.pipeline.test_sets), dev first."""
-        sets = ["dev", "eval"] + (list(self.shift) if run.corpus == train_corpus else [])
-        return sets + [c for c in self.corpora if c != run.corpus]
+        sets = ["eval"] + (list(self.shift) if run.corpus == train_corpus else [])
+        sets += [c for c in self.corpora if c != run.corpus]
+        return ["dev"] + [s for s in sets if run.test_sets is None or s in run.test_sets]
 
 
 def condition(test_set: str) -> str:
@@ -165,7 +166,7 @@ def load_checkpoint(run: Run, stage: str, root: Path, sets: SetNames, train_corp
     if absent:
         notes.append(f"{ck.id}: no metrics for {', '.join(absent)}")
     ck.attack_summary = read_json_or_note(ck.path("attacks") / "summary.json", notes)
-    if ck.attack_summary is None:
+    if ck.attack_summary is None and run.attacked:
         notes.append(f"{ck.id}: no attack results (attacks/{ck.id}/summary.json)")
     return ck
 

@@ -245,7 +245,7 @@ def robustness_figure(title: str, norm: str, curves: list[BudgetCurve]):
             ax.set_xticks(budgets, [f"{b:g}" for b in budgets])
             ax.minorticks_off()
         ax.set_ylabel(ylabel)
-    axes[0, 0].set_ylim(-2, 102)
+        ax.set_ylim(-2, 102)  # both are percentages: a std bar past 100 % is cut, not given axis room
     legend_below(fig, ncol=4)
     suptitle(fig, title)
     return fig

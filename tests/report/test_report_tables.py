@@ -1,5 +1,6 @@
 """Each table recomputed from hand-made metrics equals the expected cells; Markdown, LaTeX and CSV
 render them (bold best, direction-aware, reference rows unranked, "–" for what is missing)."""
+import copy
 import csv
 import io
 import math
@@ -176,3 +177,14 @@ def test_calibration_table_shows_what_held_out_bona_fide_gets_at_the_operating_p
     assert cells["ASNet"]["bonafide_p_spoof"] == "0.300 ± 0.141" and cells["ASNet"]["frr"] == "10.00 ± 7.07"
     assert cells["LCNN"]["bonafide_p_spoof"] == "0.300 (n=1)" and cells["LCNN"]["frr"] == "50.00 (n=1)"
     assert ("ASNet", "frr") in bold(calibration)
+
+
+def test_what_a_run_is_told_not_to_do_is_not_reported_missing(tmp_path):
+    values = copy.deepcopy(PARAMS)
+    values["runs"]["trivial"]["attack"] = False
+    values["runs"]["aasist_published"].update(test_sets=["eval"], attack=False)
+    notes = memory_results(tmp_path, values).notes
+    assert "aasist_published_s0/pretrained: no metrics for dev, eval" in notes  # its codec sets were never asked for
+    assert not [n for n in notes if n.startswith(("trivial_s0", "aasist_published_s0")) and "no attack results" in n]
+    assert any(n.startswith("lcnn_s0/base: no metrics for dev, eval, codec_") for n in notes)  # a full run's gaps still are
+    assert any(n.startswith("lcnn_s0/base: no attack results") for n in notes)
