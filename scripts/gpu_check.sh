@@ -5,7 +5,7 @@
 #   gpu_check.log        the whole output          gpu_check.json   every step's status + results
 #   bench_model.json     asnet bench model         bench_train_<crop>s.json   asnet bench train
 #   bench_attack.json    asnet bench attack (skipped while `asnet bench attack --help` fails)
-#   curriculum.json      host cost per batch, DataLoader verdict, curriculum projection (asnet.train.project)
+#   curriculum.json      host cost per batch, loader workers needed, curriculum projection (asnet.train.project)
 #
 #   scripts/gpu_check.sh OUT_DIR [--device cuda|cpu] [--batch 256] [--crops "4 6"] [--clips 512]
 #       [--steps 2] [--repeats 3] [--attack-clips 16] [--train-clips 92000] [--dev-clips 18000] [--deadline 420]

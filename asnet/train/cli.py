@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume-dir", default=None,
                         help="where the epoch state is kept (default: <out>/../.resume/<stage>)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
+    parser.add_argument("--loader-workers", type=int, default=None,
+                        help="DataLoader workers for crops and per-sample draws (default: 0 on CPU, CPUs - 1 "
+                             "up to 8 on CUDA); the weights do not depend on it")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -41,6 +44,7 @@ def main(args: argparse.Namespace) -> int:
     meta = run_stage(
         args.stage, params, args.cache, args.out,
         init=args.init, live_dir=args.live, resume_dir=args.resume_dir, device=args.device, run_id=args.run,
+        loader_workers=args.loader_workers,
     )
     if not meta:  # a data-parallel process other than the first: process 0 reports
         return 0

@@ -8,13 +8,17 @@
   to length, as in AASIST/RawNet2, so the amount of padding never tells the class apart.
 - Empty or all-zero clips are reported by name and never drawn (`trainable_labels`).
 - All randomness comes from the numpy Generator passed in (its state is saved for resuming).
+  An epoch is planned ahead (`plan_epoch`: clips, crop starts and each step's seed), drawn in the
+  order the trainer consumed them when it drew batch by batch (the batches' clips, then per step
+  its crops and its seed), so the crops can be cut anywhere (asnet.train.loader) and give the
+  same bytes.
 Labels: 1 = bona fide, 0 = spoof, -1 = left out.
 """
 from __future__ import annotations
 
 import math
 import sys
-from typing import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,11 +40,13 @@ def tile_to(wave: np.ndarray, n: int) -> np.ndarray:
     return np.tile(wave, math.ceil(n / len(wave)))[:n]
 
 
-def random_crop(shards: WaveShards, i: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    length = shards.clips[i].length
-    if length <= n:
-        return tile_to(shards[i], n)
-    return shards.crop(i, n, int(rng.integers(0, length - n + 1)))
+def crop_start(length: int, n: int, rng: np.random.Generator) -> int:
+    """A uniformly random start of an n-sample crop, or -1 when the clip is tiled instead."""
+    return -1 if length <= n else int(rng.integers(0, length - n + 1))
+
+
+def cut(shards: WaveShards, i: int, n: int, start: int) -> np.ndarray:
+    return tile_to(shards[i], n) if start < 0 else shards.crop(i, n, start)
 
 
 def _draw(pool: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -60,11 +66,26 @@ def balanced_batches(labels: np.ndarray, batch_size: int, n_batches: int, rng: n
     return [rng.permutation(np.concatenate(pair)) for pair in zip(bona_draws, spoof_draws)]
 
 
-def epoch_batches(
-    shards: WaveShards, labels: np.ndarray, batch_size: int, n_batches: int, crop_samples: int, rng: np.random.Generator
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield `n_batches` times (waves float32 [B, crop_samples], labels int64 [B]); `labels` from
-    `trainable_labels`."""
+@dataclass(frozen=True)
+class PlannedStep:
+    """One optimizer step's global batch: clip indices, their crop starts (-1: tiled) and the seed
+    of the step's own draws (outliers, shifts, PGD starts; asnet.train.stages.sample_rng)."""
+
+    indices: np.ndarray
+    starts: np.ndarray
+    step_seed: int
+
+
+def plan_epoch(shards: WaveShards, labels: np.ndarray, batch_size: int, n_batches: int, crop_samples: int,
+               rng: np.random.Generator) -> list[PlannedStep]:
+    """`n_batches` steps; `labels` from `trainable_labels`."""
+    plan = []
     for batch in balanced_batches(labels, batch_size, n_batches, rng):
-        waves = np.stack([random_crop(shards, int(i), crop_samples, rng) for i in batch])
-        yield waves, labels[batch]
+        starts = np.array([crop_start(shards.clips[int(i)].length, crop_samples, rng) for i in batch])
+        plan.append(PlannedStep(batch, starts, int(rng.integers(2**63))))
+    return plan
+
+
+def cut_batch(shards: WaveShards, step: PlannedStep, crop_samples: int, rows: slice = slice(None)) -> np.ndarray:
+    """float32 [len(rows), crop_samples]: the step's crops of the given batch rows."""
+    return np.stack([cut(shards, int(i), crop_samples, int(s)) for i, s in zip(step.indices[rows], step.starts[rows])])

@@ -4,8 +4,8 @@ keeps the accelerator busy. Run by scripts/gpu_check.sh between and after the be
 
     prepare  synthetic training shards (seeded speech-like audio, asnet.models.bench) and one
              params file per crop length, with the batch size to measure, for `asnet bench train`
-    report   reads the JSON of `asnet bench train` (clips/s of every stage: the whole step, batch
-             assembly included, since the trainer assembles batches inline) and of `asnet bench
+    report   reads the JSON of `asnet bench train` (clips/s of every stage, the host side made as
+             training makes it: inline on CPU, DataLoader workers on CUDA) and of `asnet bench
              model`; times what the host does per batch (numpy crops from the memory-mapped shard,
              the pseudo-outlier and training-shift transforms, host -> device copies, pageable and
              pinned); projects each stage's epoch and the curriculum; prints and writes JSON.
@@ -13,9 +13,9 @@ keeps the accelerator busy. Run by scripts/gpu_check.sh between and after the be
 Projection: a stage takes epochs x (steps x batch / clips_per_s + dev clips / eval clips_per_s);
 steps = params' steps_per_epoch, or one pass over the corpus where it is null ("as_params"), and
 one pass for every stage ("full_pass"). The dev rate is `asnet bench model`'s, scaled by clip
-length. The host share of a step is the host time over the measured step time: above
-HOST_SHARE_LIMIT the GPU waits on the host, and batches should come from a DataLoader whose
-workers assemble (and transform) the next batches into pinned memory while the GPU steps.
+length. The host share of a step is the host time over the measured step time; the DataLoader
+(asnet.train.loader) hides it when it has at least `workers_needed` = ceil(host share) workers
+assembling (and transforming) the next batches into pinned memory while the GPU steps.
 """
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ import yaml
 from asnet.utils import DEFAULT_PARAMS, load_params, write_json
 
 BASE_GOAL_CLIPS_PER_S = 3000.0  # base stage, 4-second crops, one H100-class GPU (issue 15)
-HOST_SHARE_LIMIT = 0.10          # host work above this share of a step leaves the GPU idle too long
 DISTINCT_CLIPS = 32              # synthetic clips generated; the others are shifted copies of them
 TRANSFORM_SAMPLE = 24            # clips of a batch the host transforms are timed on (a whole batch takes seconds)
 # Stages whose objective draws host-side transforms per step (the curriculum is cumulative).
@@ -118,15 +117,15 @@ def host_costs(shards, params: dict, device, batches: int) -> dict:
     import torch
 
     from asnet.shift import pools
-    from asnet.train.data import epoch_batches, trainable_labels
+    from asnet.train.data import cut_batch, plan_epoch, trainable_labels
 
     batch = params["train"]["common"]["batch_size"]
     crop = round(params["base"]["clip_seconds"] * params["base"]["sample_rate"])
     rng = np.random.default_rng(0)
     labels = trainable_labels(shards)
-    stream = epoch_batches(shards, labels, batch, batches + 2, crop, rng)
-    waves, _ = next(stream)
-    costs = {"assembly": median_ms(lambda: next(stream), batches)}
+    stream = iter(plan_epoch(shards, labels, batch, batches + 2, crop, rng))
+    waves = cut_batch(shards, next(stream), crop)
+    costs = {"assembly": median_ms(lambda: cut_batch(shards, next(stream), crop), batches)}
     sample = waves[:TRANSFORM_SAMPLE]  # transforms cost per clip: timed on a few, scaled to the batch
     for name, pool in (("outliers", pools.pseudo_outliers(params)), ("shifts", pools.train_shifts(params))):
         transforms = [pool[key] for key in sorted(pool)]
@@ -188,14 +187,14 @@ def curriculum_order(train_bench: dict, params: dict) -> list[str]:
 
 
 def data_path(train_bench: dict, costs: dict) -> dict:
-    """Per stage: host ms per step against the measured step, and whether a DataLoader is needed."""
+    """Per stage: host ms per step against the measured step, and the loader workers that hide it."""
     batch = train_bench["batch_size"]
     verdicts = {}
     for stage, measured in train_bench["stages"].items():
         step_ms = 1000 * batch / measured["clips_per_s"]
         share = host_ms(stage, costs) / step_ms
         verdicts[stage] = {"step_ms": step_ms, "host_ms": host_ms(stage, costs), "host_share": share,
-                           "needs_dataloader": share > HOST_SHARE_LIMIT}
+                           "workers_needed": max(1, math.ceil(share))}
     return verdicts
 
 
@@ -239,7 +238,7 @@ def print_report(result: dict) -> None:
     for stage, row in projection["stages"].items():
         path = result["data_path"][stage]
         print(f"{stage:>6}: step {path['step_ms']:8.1f} ms, host {path['host_share']:6.1%}"
-              f"{' (DataLoader needed)' if path['needs_dataloader'] else ''}; one pass over "
+              f" (loader workers needed: {path['workers_needed']}); one pass over "
               f"{projection['train_clips']:,} clips {row['full_pass_epoch_h']:.2f} h; "
               f"{row['epochs']} epochs x {row['steps_per_epoch']} steps {row['as_params_h']:.2f} h")
     print(f"curriculum: {projection['curriculum_as_params_h']:.2f} h as params say, "

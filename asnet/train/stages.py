@@ -17,8 +17,10 @@ the next one trains (the paper's rows read "+SAM", "+SAM+Eng", "+SAM+Eng+OOD", "
 - ood_kl / ood_cos / ood_energy: KL(clean || shifted), 1 - cos of the fused embeddings z,
   squared energy gap; clean side detached (asnet.losses.consistency).
 
-Random inputs (outliers, shifts, attacks) are drawn once per step in `prepare`, so SAM's two
-passes see the same batch. Clean, outlier and shifted waves go through ONE forward pass (as in
+Random inputs (outliers, shifts, attacks) are drawn once per step, so SAM's two passes see the
+same batch: the host side (`host_batch`: crops, outliers, shifts, PGD starts, all numpy and seeded
+per sample) can run in a DataLoader worker (asnet.train.loader), the device side (`prepare`: the
+copy and PGD through the model) runs in the trainer. Clean, outlier and shifted waves go through ONE forward pass (as in
 outlier exposure and AugMix), so BatchNorm normalises them with shared batch statistics; the
 adversarial batch has its own forward pass (TRADES).
 """
@@ -60,6 +62,21 @@ class StepInputs:
     outliers: torch.Tensor | None = None
     shifted: torch.Tensor | None = None
     adversarial: torch.Tensor | None = None
+
+
+@dataclass
+class HostBatch:
+    """The host side of a step for this process's rows, as CPU tensors (pinned by the loader on CUDA)."""
+
+    wave: torch.Tensor
+    labels: torch.Tensor
+    outliers: torch.Tensor | None = None
+    shifted: torch.Tensor | None = None
+    start: torch.Tensor | None = None  # PGD's random start (the adv stage)
+
+    def pin_memory(self) -> "HostBatch":  # called by DataLoader(pin_memory=True)
+        return HostBatch(**{f.name: None if getattr(self, f.name) is None else getattr(self, f.name).pin_memory()
+                            for f in dataclasses.fields(self)})
 
 
 def rows(output, start: int, stop: int):
@@ -132,19 +149,27 @@ class Objective:
             self.weights |= {name: adv[f"weight_{name}"] for name in ("ecrm_kl", "ecrm_hinge", "ecrm_cmra")}
         self.weights = {name: w for name, w in self.weights.items() if name in terms}
 
-    def prepare(self, model, waves: np.ndarray, labels: np.ndarray, step_seed: int, device,
-                first_index: int = 0) -> StepInputs:
-        """Move the batch to `device` and draw this step's outliers, shifts and attacks (rows are
-        global samples first_index, first_index + 1, ...; see sample_rng)."""
-        tensor = partial(torch.as_tensor, device=device)
-        inputs = StepInputs(tensor(waves), tensor(labels))
+    def host_batch(self, waves: np.ndarray, labels: np.ndarray, step_seed: int, first_index: int = 0) -> HostBatch:
+        """This step's host-side draws (rows are global samples first_index, first_index + 1, ...;
+        see sample_rng), so they do not depend on where or in which process they are made."""
+        tensor = torch.from_numpy
+        host = HostBatch(tensor(waves), tensor(labels))
         if self.outlier_transforms:
-            inputs.outliers = tensor(apply_each(self.outlier_transforms, waves, step_seed, OUTLIER, first_index))
+            host.outliers = tensor(apply_each(self.outlier_transforms, waves, step_seed, OUTLIER, first_index))
         if self.shift_transforms:
-            inputs.shifted = tensor(apply_each(self.shift_transforms, waves, step_seed, SHIFT, first_index))
+            host.shifted = tensor(apply_each(self.shift_transforms, waves, step_seed, SHIFT, first_index))
         if self.attack:
-            start = tensor(random_starts(waves.shape, self.attack["eps"], step_seed, first_index))
-            inputs.adversarial = pgd_linf(model, inputs.wave, inputs.labels, **self.attack, start=start)
+            host.start = tensor(random_starts(waves.shape, self.attack["eps"], step_seed, first_index))
+        return host
+
+    def prepare(self, model, host: HostBatch, device) -> StepInputs:
+        """Move the batch to `device` and, in the adv stage, attack it."""
+        def move(value):
+            return None if value is None else value.to(device, non_blocking=True)
+
+        inputs = StepInputs(move(host.wave), move(host.labels), move(host.outliers), move(host.shifted))
+        if self.attack:
+            inputs.adversarial = pgd_linf(model, inputs.wave, inputs.labels, **self.attack, start=move(host.start))
         return inputs
 
     def __call__(self, model, inputs: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:

@@ -47,12 +47,13 @@ import numpy as np
 import torch
 
 from asnet.data.shards import WaveShards
-from asnet.train.data import epoch_batches, trainable_labels
+from asnet.train.data import plan_epoch, trainable_labels
+from asnet.train.loader import PlannedSteps, auto_workers, host_batches
 from asnet.train.distributed import Context, average_gradients, global_batchnorm, mean_over_processes, setup, teardown
 from asnet.train.optim import WeightEMA, build_optimizer, build_scheduler
 from asnet.train.sam import sam_step
 from asnet.train.calibrate import calibrate_on_dev, dev_metrics, score_dev, write_dev_scores
-from asnet.train.stages import STAGES, Objective, loss_terms
+from asnet.train.stages import STAGES, HostBatch, Objective, loss_terms
 from asnet.utils import atomic_path, file_sha256, seed_everything
 
 RESUME_FILE = "state.pt"
@@ -124,8 +125,9 @@ class StageTrainer:
     """Model + optimizer + schedule + EMA + RNGs of one stage, stepped an epoch at a time."""
 
     def __init__(self, settings: Settings, params: dict, model: torch.nn.Module, train: WaveShards,
-                 device: torch.device, context: Context | None = None):
+                 device: torch.device, context: Context | None = None, loader_workers: int = 0):
         self.settings, self.model, self.train, self.device = settings, model, train, device
+        self.loader_workers = loader_workers
         self.context = context or Context(device=device)
         self.labels = trainable_labels(train)
         self.objective = Objective(settings.stage, params, loss_terms(model))
@@ -143,13 +145,20 @@ class StageTrainer:
         enabled = self.settings.amp and self.device.type == "cuda"
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
-    def step(self, waves: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-        """One optimizer step on a global batch (this process trains on its slice of it)."""
+    def host_steps(self, plan) -> PlannedSteps:
+        """The host side of planned steps for this process's rows of each global batch."""
+        rows = self.context.local_slice(self.settings.batch_size)
+        return PlannedSteps(self.train, self.labels, plan, self.settings.crop_samples, rows, self.objective)
+
+    def plan(self, n_steps: int):
+        s = self.settings
+        return plan_epoch(self.train, self.labels, s.batch_size, n_steps, s.crop_samples, self.rng)
+
+    def step(self, host: HostBatch) -> dict[str, float]:
+        """One optimizer step on this process's slice of a global batch."""
         self.model.train()
-        step_seed = int(self.rng.integers(2**63))  # the same on every process: one draw per step
-        rows = self.context.local_slice(len(waves))
         with self.autocast():
-            inputs = self.objective.prepare(self.model, waves[rows], labels[rows], step_seed, self.device, rows.start)
+            inputs = self.objective.prepare(self.model, host, self.device)
 
         def compute_loss():
             with self.autocast():
@@ -181,13 +190,11 @@ class StageTrainer:
         """One epoch; returns (mean of every logged part, clips per second)."""
         sums: dict[str, float] = {}
         start, clips = time.perf_counter(), 0
-        settings = self.settings
-        batches = epoch_batches(self.train, self.labels, settings.batch_size, self.steps_per_epoch,
-                                settings.crop_samples, self.rng)
-        for waves, labels in batches:
-            for name, value in self.step(waves, labels).items():
+        steps = self.host_steps(self.plan(self.steps_per_epoch))
+        for host in host_batches(steps, self.loader_workers, pin_memory=self.device.type == "cuda"):
+            for name, value in self.step(host).items():
                 sums[name] = sums.get(name, 0.0) + value
-            clips += len(waves)
+            clips += self.settings.batch_size
         self.epoch += 1
         means = {name: total / self.steps_per_epoch for name, total in sums.items()}
         return means, clips / (time.perf_counter() - start)
@@ -335,9 +342,12 @@ def run_stage(
     resume_dir: str | Path | None = None,
     device: str = "auto",
     run_id: str | None = None,
+    loader_workers: int | None = None,
 ) -> dict:
     """Train one stage on cache/train, calibrate on (a subset of) cache/dev, write the checkpoint
-    to `out`; returns its metadata (checkpoint.json). `params` are the run's (asnet.runs.run_params)."""
+    to `out`; returns its metadata (checkpoint.json). `params` are the run's (asnet.runs.run_params).
+    `loader_workers`: DataLoader workers of the host side (None: asnet.train.loader.auto_workers);
+    the bytes trained do not depend on it."""
     from asnet.train.checkpoint import save_checkpoint
 
     cache, out = Path(cache), Path(out)
@@ -355,8 +365,9 @@ def run_stage(
         if params["model"]["architecture"] == "trivial":
             final, epochs, last = fit_trivial(model, train, params, torch_device), 0, None
         else:
+            workers = auto_workers(torch_device) if loader_workers is None else loader_workers
             final, epochs, last = train_stage(settings, params, model, train, dev, cache, init, live_dir, resume_dir,
-                                              out, context)
+                                              out, context, workers)
         meta = {}
         if context.main:
             calibration, (outputs, _) = calibrate_on_dev(final, dev, params, torch_device, outputs=last)
@@ -383,10 +394,10 @@ def run_stage(
 
 
 def train_stage(settings: Settings, params: dict, model, train: WaveShards, dev: WaveShards, cache: Path,
-                init: Path | None, live_dir, resume_dir, out: Path, context: Context):
+                init: Path | None, live_dir, resume_dir, out: Path, context: Context, loader_workers: int = 0):
     """The epochs of one stage, resumable: (weights to save, epochs trained, last dev outputs or None)."""
     resume_path = Path(resume_dir or default_resume_dir(out)) / RESUME_FILE
-    trainer = StageTrainer(settings, params, model, train, context.device, context)
+    trainer = StageTrainer(settings, params, model, train, context.device, context, loader_workers)
     key = fingerprint(settings.stage, params, cache, init)
     state = load_resume(resume_path, key)
     if state is not None:

@@ -1,7 +1,11 @@
 import numpy as np
 
 from asnet.data.shards import WaveShards
-from asnet.train.data import balanced_batches, epoch_batches, random_crop, tile_to, trainable_labels
+from asnet.train.data import balanced_batches, crop_start, cut, cut_batch, plan_epoch, tile_to, trainable_labels
+
+
+def random_crop(shards, i, n, rng):
+    return cut(shards, i, n, crop_start(shards.clips[i].length, n, rng))
 
 
 def test_batches_are_half_bona_fide_and_cover_both_classes():
@@ -29,12 +33,30 @@ def test_crops_tile_short_clips_and_cut_long_ones(tmp_path, make_split):
     assert np.array_equal(tile_to(np.array([1, 2], np.float32), 5), [1, 2, 1, 2, 1])
 
 
-def test_epoch_batches_yield_float_waves_and_labels(tmp_path, make_split):
+def test_a_planned_epoch_cuts_float_waves(tmp_path, make_split):
     shards = WaveShards(make_split(tmp_path / "train", 3, 5, seed=0))
-    batches = list(epoch_batches(shards, shards.labels, 4, 2, 1000, np.random.default_rng(0)))
-    assert len(batches) == 2
-    waves, labels = batches[0]
-    assert waves.shape == (4, 1000) and waves.dtype == np.float32 and labels.tolist().count(1) == 2
+    plan = plan_epoch(shards, shards.labels, 4, 2, 1000, np.random.default_rng(0))
+    assert len(plan) == 2
+    waves = cut_batch(shards, plan[0], 1000)
+    assert waves.shape == (4, 1000) and waves.dtype == np.float32 and shards.labels[plan[0].indices].tolist().count(1) == 2
+    assert np.array_equal(cut_batch(shards, plan[0], 1000, slice(2, 4)), waves[2:])
+
+
+def test_planning_ahead_draws_what_batch_by_batch_drew(tmp_path, make_split):
+    """The demo's checkpoints were trained drawing each batch's crops, then its step seed, batch by
+    batch; the plan must draw the same numbers in the same order (same crops, seeds and end state)."""
+    shards = WaveShards(make_split(tmp_path / "train", 3, 5, seed=0, min_len=800, max_len=4000))
+    old = np.random.default_rng(7)
+    batches = balanced_batches(shards.labels, 4, 3, old)
+    old_crops, old_seeds = [], []
+    for batch in batches:
+        old_crops.append(np.stack([random_crop(shards, int(i), 1000, old) for i in batch]))
+        old_seeds.append(int(old.integers(2**63)))
+    new = np.random.default_rng(7)
+    plan = plan_epoch(shards, shards.labels, 4, 3, 1000, new)
+    assert [step.step_seed for step in plan] == old_seeds
+    assert all(np.array_equal(cut_batch(shards, step, 1000), crops) for step, crops in zip(plan, old_crops))
+    assert new.bit_generator.state == old.bit_generator.state
 
 
 def test_silent_and_empty_clips_are_reported_and_never_drawn(tmp_path, make_split, capsys):

@@ -17,8 +17,9 @@ def test_projection_adds_up():
     assert result["curriculum_full_pass_h"] == pytest.approx((2 * 3 + 4) / 3600)
 
 
-def test_host_share_flags_a_starved_gpu():
-    bench = {"batch_size": 256, "stages": {"base": {"clips_per_s": 2560.0}, "ood": {"clips_per_s": 256.0}}}
+def test_host_share_says_how_many_loader_workers_hide_it():
+    bench = {"batch_size": 256, "stages": {"base": {"clips_per_s": 2560.0}, "ood": {"clips_per_s": 1024.0}}}
     verdicts = project.data_path(bench, {"assembly": 5.0, "outliers": 100.0, "shifts": 400.0})
-    assert verdicts["base"]["step_ms"] == pytest.approx(100.0) and not verdicts["base"]["needs_dataloader"]
-    assert verdicts["ood"]["host_ms"] == pytest.approx(505.0) and verdicts["ood"]["needs_dataloader"]
+    assert verdicts["base"]["step_ms"] == pytest.approx(100.0) and verdicts["base"]["workers_needed"] == 1
+    # ood: 505 ms of host work per 250 ms step -> three workers keep up
+    assert verdicts["ood"]["host_ms"] == pytest.approx(505.0) and verdicts["ood"]["workers_needed"] == 3

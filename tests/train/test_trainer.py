@@ -71,7 +71,7 @@ def test_every_loss_term_reaches_the_weights(stage, branches, tiny_params):
     objective = Objective(stage, params, loss_terms(model))
     rng = np.random.default_rng(0)
     waves = rng.uniform(-0.5, 0.5, size=(4, 1600)).astype(np.float32)
-    inputs = objective.prepare(model, waves, np.array([0, 1, 0, 1]), 0, "cpu")
+    inputs = objective.prepare(model, objective.host_batch(waves, np.array([0, 1, 0, 1]), 0), "cpu")
     terms, _ = objective.terms(model, inputs)
     assert set(terms) == set(objective.weights)
     expected = {"base": 3, "sam": 3, "energy": 5, "ood": 8, "adv": 11}[stage]
