@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=5, help="timed optimizer steps per stage")
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps first (allocator, kernels)")
     parser.add_argument("--loader-workers", type=int, default=None,
-                        help="DataLoader workers (default as asnet train: 0 on CPU, CPUs - 1 up to 8 on CUDA)")
+                        help="DataLoader workers (default as asnet train: 0 on CPU; on CUDA the CPUs - 1, 1-8)")
     parser.add_argument("--out", default="results/bench/train.json")
 
 

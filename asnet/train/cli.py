@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where the epoch state is kept (default: <out>/../.resume/<stage>)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
     parser.add_argument("--loader-workers", type=int, default=None,
-                        help="DataLoader workers for crops and per-sample draws (default: 0 on CPU, CPUs - 1 "
-                             "up to 8 on CUDA); the weights do not depend on it")
+                        help="DataLoader workers for crops and per-sample draws (default: 0 on CPU; on CUDA "
+                             "this process's share of the CPUs - 1, 1-8); the weights do not depend on it")
 
 
 def main(args: argparse.Namespace) -> int:

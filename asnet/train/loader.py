@@ -43,11 +43,12 @@ class PlannedSteps(torch.utils.data.Dataset):
         return self.objective.host_batch(waves, labels, step.step_seed, self.rows.start or 0)
 
 
-def auto_workers(device: torch.device) -> int:
-    """0 on CPU; on CUDA every CPU this process may use but one (for the trainer), at most 8."""
+def auto_workers(device: torch.device, processes: int = 1) -> int:
+    """0 on CPU; on CUDA this process's share of the CPUs it may use (torchrun's processes on one
+    node share them) but one for the trainer, at least 1 and at most 8."""
     if device.type != "cuda":
         return 0
-    return max(1, min(MAX_AUTO_WORKERS, len(os.sched_getaffinity(0)) - 1))
+    return max(1, min(MAX_AUTO_WORKERS, len(os.sched_getaffinity(0)) // processes - 1))
 
 
 def host_batches(steps: PlannedSteps, workers: int, pin_memory: bool) -> Iterable[HostBatch]:

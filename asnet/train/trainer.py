@@ -48,8 +48,8 @@ import torch
 
 from asnet.data.shards import WaveShards
 from asnet.train.data import plan_epoch, trainable_labels
-from asnet.train.loader import PlannedSteps, auto_workers, host_batches
 from asnet.train.distributed import Context, average_gradients, global_batchnorm, mean_over_processes, setup, teardown
+from asnet.train.loader import PlannedSteps, auto_workers, host_batches
 from asnet.train.optim import WeightEMA, build_optimizer, build_scheduler
 from asnet.train.sam import sam_step
 from asnet.train.calibrate import calibrate_on_dev, dev_metrics, score_dev, write_dev_scores
@@ -365,7 +365,7 @@ def run_stage(
         if params["model"]["architecture"] == "trivial":
             final, epochs, last = fit_trivial(model, train, params, torch_device), 0, None
         else:
-            workers = auto_workers(torch_device) if loader_workers is None else loader_workers
+            workers = auto_workers(torch_device, context.world) if loader_workers is None else loader_workers
             final, epochs, last = train_stage(settings, params, model, train, dev, cache, init, live_dir, resume_dir,
                                               out, context, workers)
         meta = {}

@@ -1,5 +1,7 @@
 """asnet.train.loader: DataLoader workers make the same host batches as the inline path, and a
 stage trained through them has the same weights."""
+import os
+
 import numpy as np
 import torch
 from safetensors.torch import load_file
@@ -24,6 +26,8 @@ def test_workers_make_the_inline_batches_and_pin_them(tmp_path, make_split, tiny
         for name in ("wave", "labels", "outliers", "shifted", "start"):
             assert torch.equal(getattr(a, name), getattr(b, name)), name
     assert auto_workers(torch.device("cpu")) == 0
+    cpus = len(os.sched_getaffinity(0))
+    assert auto_workers(torch.device("cuda"), processes=cpus) == 1  # never 0 on CUDA, nor one per CPU per process
 
 
 def test_a_stage_trained_through_workers_has_the_same_weights(tmp_path, make_split, tiny_params):
