@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from asnet.models import ARCHITECTURES, architecture_module
-from asnet.runs import PRETRAINED, Run, lookup, runs
+from asnet.runs import PRETRAINED, Run, lookup, runs, test_set_names
 from asnet.utils import load_params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -329,16 +329,10 @@ def shift_stages(params: dict) -> list[Stage]:
 
 # ---------------------------------------------------------------- testing a checkpoint
 def test_sets(run: Run, params: dict) -> dict[str, str]:
-    """Test-set name -> shard directory for a run: its corpus's eval split, the shift sets when
-    it trained on the corpus they were made from, and every test corpus it did not train on
-    (cross-corpus). The dev split is not rescored: each checkpoint carries its dev scores."""
-    sets = {"eval": f"{cache_dir(run.corpus)}/eval"}
-    if run.corpus == params["corpora"]["train"]:
-        sets |= shift_sets(params)
-    sets |= {corpus: f"{cache_dir(corpus)}/eval" for corpus in params["corpora"]["test"] if corpus != run.corpus}
-    if run.test_sets is not None:
-        sets = {name: shards for name, shards in sets.items() if name in run.test_sets}
-    return sets
+    """Test-set name (asnet.runs.test_set_names) -> shard directory."""
+    shards = {"eval": f"{cache_dir(run.corpus)}/eval", **shift_sets(params),
+              **{corpus: f"{cache_dir(corpus)}/eval" for corpus in params["corpora"]["test"]}}
+    return {name: shards[name] for name in test_set_names(run, params)}
 
 
 def score_stage(run: Run, stage: str, sets: dict[str, str]) -> Stage:

@@ -98,6 +98,19 @@ def find_run(params: dict, run_id: str) -> Run:
     raise KeyError(f"no run {run_id!r} in params runs (runs: {', '.join(r.id for r in runs(params))})")
 
 
+def test_set_names(run: Run, params: dict) -> list[str]:
+    """The sets the DAG scores and evaluates `run` on: its corpus's eval split, the codec and
+    vocoder shift sets (codec_<name>, vocoder_<name>) when it trained on the corpus they were made
+    from, and every test corpus it did not train on (cross-corpus); `test_sets:` keeps a subset.
+    The dev split is not among them: each checkpoint carries its dev scores."""
+    names = ["eval"]
+    if run.corpus == params["corpora"]["train"]:
+        names += [f"{kind}_{name}" for kind, section in (("codec", "codecs"), ("vocoder", "vocoders"))
+                  for name in params["shift"][section]]
+    names += [corpus for corpus in params["corpora"]["test"] if corpus != run.corpus]
+    return [name for name in names if run.test_sets is None or name in run.test_sets]
+
+
 def run_params(params: dict, run: Run) -> dict:
     """params as a stage of `run` sees them: overrides applied, base.seed = the run's seed, and
     the run's model config under "model" (the trainer builds params["model"])."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asnet.report.config import ReportConfig
-from asnet.runs import PRETRAINED, Run, runs
+from asnet.runs import PRETRAINED, Run, runs, test_set_names
 
 # display names of the entries params.yaml ships; any other entry is shown by its name
 DISPLAY = {"asnet": "ASNet", "lcnn": "LCNN", "rawnet2": "RawNet2", "aasist": "AASIST", "aasist_l": "AASIST-L",
@@ -110,12 +110,6 @@ class SetNames:
     def shift(self) -> tuple[str, ...]:
         return self.codecs + self.vocoders
 
-    def expected(self, run: Run, train_corpus: str) -> list[str]:
-        """The sets the DAG evaluates a run on (asnet.pipeline.test_sets), dev first."""
-        sets = ["eval"] + (list(self.shift) if run.corpus == train_corpus else [])
-        sets += [c for c in self.corpora if c != run.corpus]
-        return ["dev"] + [s for s in sets if run.test_sets is None or s in run.test_sets]
-
 
 def condition(test_set: str) -> str:
     """codec_mp3_16k -> mp3_16k (the name params use)."""
@@ -151,11 +145,11 @@ def read_curves(live: Path, notes: list[str]) -> dict[str, list[tuple[float, flo
     return curves
 
 
-def load_checkpoint(run: Run, stage: str, root: Path, sets: SetNames, train_corpus: str, notes: list[str]) -> Checkpoint:
+def load_checkpoint(run: Run, stage: str, root: Path, params: dict, notes: list[str]) -> Checkpoint:
     ck = Checkpoint(run, stage, root, notes)
     ck.meta = read_json_or_note(ck.path("models") / "checkpoint.json", notes)
     absent = []
-    for name in sets.expected(run, train_corpus):
+    for name in ["dev", *test_set_names(run, params)]:
         metrics = read_json_or_note(ck.path("metrics") / f"{name}.json", notes)
         if metrics is None:
             absent.append(name)
@@ -262,7 +256,6 @@ def collect(params: dict, config: ReportConfig, root: str | Path) -> Results:
         notes.append(f"params report.asnet.stage {config.asnet_stage!r} is not an evaluated stage of "
                      f"{config.asnet_entry!r}: its final stage stands in")
     stages = {entry: run.evaluated for entry, run in first.items()}
-    train_corpus = params["corpora"]["train"]
     checkpoints: dict[tuple[str, str], list[Checkpoint]] = {}
     by_entry: dict[str, list[Run]] = {}
     curves = {}
@@ -270,7 +263,7 @@ def collect(params: dict, config: ReportConfig, root: str | Path) -> Results:
         by_entry.setdefault(run.entry, []).append(run)
         for stage in run.evaluated:
             checkpoints.setdefault((run.entry, stage), []).append(
-                load_checkpoint(run, stage, root, sets, train_corpus, notes))
+                load_checkpoint(run, stage, root, params, notes))
         if run.final != PRETRAINED and run.architecture != "trivial":  # imported and fitted models have no curves
             for stage in run.stages:
                 curves[(run.id, stage)] = read_curves(root / "train" / run.id / stage, notes)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from asnet.report.collect import SANITY_ONLY, SetNames, default_stage, entry_roles, first_runs
+from asnet.report.collect import SANITY_ONLY, default_stage, entry_roles, first_runs
 from asnet.report.config import ReportConfig
+from asnet.runs import test_set_names
 
 BUDGET = "budget (eps; SNR dB for L2 attacks)"
 KINDS = {  # directory -> [(plot id prefix, x, y, x label, y label)]
@@ -48,7 +49,7 @@ def entries_for(files: list[str], root: str = "results/paper/plots") -> list[dic
 def expected_files(params: dict) -> list[str]:
     """The plot files the report writes when every run of params has all its results."""
     config = ReportConfig.from_params(params)
-    sets, roles = SetNames.from_params(params), entry_roles(params, config)
+    roles = entry_roles(params, config)
     suites = params.get("attack", {}).get("suites", {})
     files: list[str] = []
     for entry, run in first_runs(params).items():
@@ -58,7 +59,7 @@ def expected_files(params: dict) -> list[str]:
         for stage in run.evaluated if roles[entry] == "asnet" else (default,):
             name = entry if stage == default else f"{entry}-{stage}"
             if stage == default:
-                files += [f"det/{s}/{name}.csv" for s in sets.expected(run, params["corpora"]["train"]) if s != "dev"]
+                files += [f"det/{s}/{name}.csv" for s in test_set_names(run, params)]
                 files.append(f"risk_coverage/{name}.csv")
             suite = suites.get("full" if stage in run.full_attacks else "grid", [])
             files += [f"robustness/{a}/{name}.csv" for a in suite if a not in SANITY_ONLY]
