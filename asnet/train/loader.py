@@ -20,13 +20,13 @@ import torch
 
 from asnet.data.shards import WaveShards
 from asnet.train.data import PlannedStep, cut_batch
-from asnet.train.stages import HostBatch, Objective
+from asnet.train.stages import Objective, StepInputs
 
 MAX_AUTO_WORKERS = 8
 
 
 class PlannedSteps(torch.utils.data.Dataset):
-    """Item k: the HostBatch of planned step k for batch rows `rows` (this process's slice)."""
+    """Item k: the StepInputs of planned step k for batch rows `rows` (this process's slice)."""
 
     def __init__(self, shards: WaveShards, labels: np.ndarray, plan: list[PlannedStep], crop_samples: int,
                  rows: slice, objective: Objective):
@@ -36,7 +36,7 @@ class PlannedSteps(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.plan)
 
-    def __getitem__(self, k: int) -> HostBatch:
+    def __getitem__(self, k: int) -> StepInputs:
         step = self.plan[k]
         waves = cut_batch(self.shards, step, self.crop_samples, self.rows)
         labels = self.labels[step.indices[self.rows]]
@@ -51,7 +51,7 @@ def auto_workers(device: torch.device, processes: int = 1) -> int:
     return max(1, min(MAX_AUTO_WORKERS, len(os.sched_getaffinity(0)) // processes - 1))
 
 
-def host_batches(steps: PlannedSteps, workers: int, pin_memory: bool) -> Iterable[HostBatch]:
+def host_batches(steps: PlannedSteps, workers: int, pin_memory: bool) -> Iterable[StepInputs]:
     if workers == 0:
         return (steps[k] for k in range(len(steps)))
     # its own generator: a DataLoader seeds its workers from the global torch generator otherwise,

@@ -55,28 +55,24 @@ def loss_terms(model) -> frozenset[str]:
 
 @dataclass
 class StepInputs:
-    """One training step's tensors; optional parts exist only in the stages that use them."""
+    """One training step's tensors; optional parts exist only in the stages that use them. Made on
+    the host by `Objective.host_batch` (CPU tensors, pinned by the loader on CUDA; `start` is PGD's
+    random start), then moved to the device and attacked by `Objective.prepare` (`adversarial`)."""
 
     wave: torch.Tensor
     labels: torch.Tensor
     outliers: torch.Tensor | None = None
     shifted: torch.Tensor | None = None
+    start: torch.Tensor | None = None
     adversarial: torch.Tensor | None = None
 
+    def map(self, function) -> "StepInputs":
+        """`function` applied to every tensor present."""
+        return StepInputs(**{f.name: None if getattr(self, f.name) is None else function(getattr(self, f.name))
+                             for f in dataclasses.fields(self)})
 
-@dataclass
-class HostBatch:
-    """The host side of a step for this process's rows, as CPU tensors (pinned by the loader on CUDA)."""
-
-    wave: torch.Tensor
-    labels: torch.Tensor
-    outliers: torch.Tensor | None = None
-    shifted: torch.Tensor | None = None
-    start: torch.Tensor | None = None  # PGD's random start (the adv stage)
-
-    def pin_memory(self) -> "HostBatch":  # called by DataLoader(pin_memory=True)
-        return HostBatch(**{f.name: None if getattr(self, f.name) is None else getattr(self, f.name).pin_memory()
-                            for f in dataclasses.fields(self)})
+    def pin_memory(self) -> "StepInputs":  # called by DataLoader(pin_memory=True)
+        return self.map(torch.Tensor.pin_memory)
 
 
 def rows(output, start: int, stop: int):
@@ -149,11 +145,11 @@ class Objective:
             self.weights |= {name: adv[f"weight_{name}"] for name in ("ecrm_kl", "ecrm_hinge", "ecrm_cmra")}
         self.weights = {name: w for name, w in self.weights.items() if name in terms}
 
-    def host_batch(self, waves: np.ndarray, labels: np.ndarray, step_seed: int, first_index: int = 0) -> HostBatch:
+    def host_batch(self, waves: np.ndarray, labels: np.ndarray, step_seed: int, first_index: int = 0) -> StepInputs:
         """This step's host-side draws (rows are global samples first_index, first_index + 1, ...;
         see sample_rng), so they do not depend on where or in which process they are made."""
         tensor = torch.from_numpy
-        host = HostBatch(tensor(waves), tensor(labels))
+        host = StepInputs(tensor(waves), tensor(labels))
         if self.outlier_transforms:
             host.outliers = tensor(apply_each(self.outlier_transforms, waves, step_seed, OUTLIER, first_index))
         if self.shift_transforms:
@@ -162,14 +158,11 @@ class Objective:
             host.start = tensor(random_starts(waves.shape, self.attack["eps"], step_seed, first_index))
         return host
 
-    def prepare(self, model, host: HostBatch, device) -> StepInputs:
-        """Move the batch to `device` and, in the adv stage, attack it."""
-        def move(value):
-            return None if value is None else value.to(device, non_blocking=True)
-
-        inputs = StepInputs(move(host.wave), move(host.labels), move(host.outliers), move(host.shifted))
+    def prepare(self, model, host: StepInputs, device) -> StepInputs:
+        """Move the host batch to `device` and, in the adv stage, attack it."""
+        inputs = host.map(lambda tensor: tensor.to(device, non_blocking=True))
         if self.attack:
-            inputs.adversarial = pgd_linf(model, inputs.wave, inputs.labels, **self.attack, start=move(host.start))
+            inputs.adversarial = pgd_linf(model, inputs.wave, inputs.labels, **self.attack, start=inputs.start)
         return inputs
 
     def __call__(self, model, inputs: StepInputs) -> tuple[torch.Tensor, dict[str, float]]:

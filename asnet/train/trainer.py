@@ -53,7 +53,7 @@ from asnet.train.loader import PlannedSteps, auto_workers, host_batches
 from asnet.train.optim import WeightEMA, build_optimizer, build_scheduler
 from asnet.train.sam import sam_step
 from asnet.train.calibrate import calibrate_on_dev, dev_metrics, score_dev, write_dev_scores
-from asnet.train.stages import STAGES, HostBatch, Objective, loss_terms
+from asnet.train.stages import STAGES, Objective, StepInputs, loss_terms
 from asnet.utils import atomic_path, file_sha256, seed_everything
 
 RESUME_FILE = "state.pt"
@@ -154,7 +154,7 @@ class StageTrainer:
         s = self.settings
         return plan_epoch(self.train, self.labels, s.batch_size, n_steps, s.crop_samples, self.rng)
 
-    def step(self, host: HostBatch) -> dict[str, float]:
+    def step(self, host: StepInputs) -> dict[str, float]:
         """One optimizer step on this process's slice of a global batch."""
         self.model.train()
         with self.autocast():

@@ -63,6 +63,15 @@ def make_split():
     return write_fake_split
 
 
+@pytest.fixture
+def fake_cache(tmp_path):
+    """A shard directory with train/ (8 bona fide, 8 spoof) and dev/ (4 + 4)."""
+    root = tmp_path / "cache"
+    write_fake_split(root / "train", 8, 8, seed=0)
+    write_fake_split(root / "dev", 4, 4, seed=1)
+    return root
+
+
 def tiny_asnet_params() -> dict:
     """params.yaml with a tiny ASNet, 0.1 s crops and two 2-step epochs per stage."""
     params = copy.deepcopy(load_params(Path(__file__).parents[2] / "params.yaml"))

@@ -30,10 +30,8 @@ def train(params_file: Path, cache: Path, out: Path, stage: str, init: Path | No
 
 
 @pytest.mark.skipif(shutil.which("torchrun", path=str(BIN)) is None, reason="torchrun is installed with torch")
-def test_two_processes_take_the_steps_of_one(tmp_path, make_split, tiny_params):
-    cache = tmp_path / "fake"
-    make_split(cache / "train", 8, 8, seed=0)
-    make_split(cache / "dev", 4, 4, seed=1)
+def test_two_processes_take_the_steps_of_one(tmp_path, fake_cache, tiny_params):
+    cache = fake_cache
     params = tiny_params()
     params["train"]["common"].update(batch_size=8, ema_decay=0.0)
     # dropout masks come from each process's own torch generator: equal in distribution, not in value

@@ -30,16 +30,13 @@ def test_workers_make_the_inline_batches_and_pin_them(tmp_path, make_split, tiny
     assert auto_workers(torch.device("cuda"), processes=cpus) == 1  # never 0 on CUDA, nor one per CPU per process
 
 
-def test_a_stage_trained_through_workers_has_the_same_weights(tmp_path, make_split, tiny_params):
-    cache = tmp_path / "cache"
-    make_split(cache / "train", 8, 8, seed=0)
-    make_split(cache / "dev", 4, 4, seed=1)
+def test_a_stage_trained_through_workers_has_the_same_weights(tmp_path, fake_cache, tiny_params):
     params = tiny_params()
     params["train"]["ood"].update(epochs=1, steps_per_epoch=3)
     weights = []
     for workers in (0, 2):
         out = tmp_path / f"w{workers}"
-        run_stage("ood", params, cache, out, live_dir=tmp_path / f"live{workers}", device="cpu", loader_workers=workers)
+        run_stage("ood", params, fake_cache, out, live_dir=tmp_path / f"live{workers}", device="cpu", loader_workers=workers)
         weights.append(load_file(str(out / "model.safetensors")))
     assert weights[0].keys() == weights[1].keys()
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
