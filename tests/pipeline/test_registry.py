@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from asnet import pipeline
 
@@ -40,6 +41,38 @@ def test_check_fails_on_a_stale_dvc_yaml(tmp_path):
     stale = tmp_path / "dvc.yaml"
     stale.write_text((ROOT / "dvc.yaml").read_text().replace("asnet prepare", "asnet  prepare"))
     assert pipeline.main(["--check", "--dvc-yaml", str(stale)]) == 1
+
+
+LOCK = """schema: '2.0'
+stages:
+  kept:
+    cmd: asnet kept
+    deps:
+    - path: asnet/cli.py
+      md5: 0123
+  removed@member:
+    cmd: asnet removed --long
+      --folded-line
+    outs:
+    - path: results/removed
+  kept_too:
+    cmd: asnet kept_too
+"""
+
+
+def test_render_drops_lock_entries_of_removed_stages(tmp_path):
+    """DVC rewrites the whole dvc.lock after each stage and never drops an entry itself."""
+    (tmp_path / "dvc.lock").write_text(LOCK)
+    assert pipeline.stale_lock_entries(LOCK, {"kept", "kept_too"}) == ["removed@member"]
+    before, after = yaml.safe_load(LOCK), yaml.safe_load(pipeline.prune_lock(LOCK, {"kept", "kept_too"}))
+    del before["stages"]["removed@member"]
+    assert after == before
+    assert pipeline.main(["--check", "--dvc-yaml", str(tmp_path / "dvc.yaml")]) == 1  # no dvc.yaml either
+    (tmp_path / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+    assert pipeline.main(["--check", "--dvc-yaml", str(tmp_path / "dvc.yaml")]) == 1  # the lock's entries are stale
+    pipeline.main(["render", "--dvc-yaml", str(tmp_path / "dvc.yaml")])
+    assert yaml.safe_load((tmp_path / "dvc.lock").read_text()) == {"schema": "2.0", "stages": None}
+    assert pipeline.main(["--check", "--dvc-yaml", str(tmp_path / "dvc.yaml")]) == 0
 
 
 def test_outputs_have_one_owner():

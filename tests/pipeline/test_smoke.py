@@ -55,7 +55,9 @@ def scratch_copy(dest: Path, overlay: dict | None = None) -> dict:
     shutil.rmtree(dest, ignore_errors=True)
     listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
                             capture_output=True, check=True).stdout.decode().split("\0")
-    for rel in filter(None, listed):
+    # The demo's dvc.lock (217 stages) is not the smoke DAG's, and DVC rewrites the whole lock
+    # after every stage: starting from it made each smoke stage cost ~15 s more (measured).
+    for rel in filter(lambda rel: rel and rel != "dvc.lock", listed):
         source, target = ROOT / rel, dest / rel
         if not source.exists() and not source.is_symlink():
             continue  # deleted in the working tree
