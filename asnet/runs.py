@@ -2,8 +2,8 @@
 
 A run is (entry, seed): the entry names the model config (`config: model` for ASNet, or
 `config: baselines.<name>`), the training stages in order, optional param overrides (`set:`,
-dotted keys), the training corpus (`corpus:`, default `corpora.train`), which of its stages are evaluated
-(`evaluate:` all, a list, default the last) and which are attacked with the full attack suite. `asnet_s0` is entry `asnet` with seed 0.
+dotted keys), the training corpus (`corpus:`, default `corpora.train`) and which of its stages
+are evaluated and attacked with the full attack suite. `asnet_s0` is entry `asnet` with seed 0.
 
     runs:
       asnet:    {config: model, stages: [base, sam, energy, ood, adv], seeds: [0, 1, 2],
@@ -64,25 +64,12 @@ def lookup(params: dict, dotted: str):
     return value
 
 
-def evaluated_stages(entry: str, spec: dict, stages: tuple[str, ...]) -> tuple[str, ...]:
-    """`evaluate:` all, a list of the entry's stages (kept in curriculum order), or absent (the last)."""
-    chosen = spec.get("evaluate")
-    if chosen is None:
-        return stages[-1:]
-    if chosen == "all":
-        return stages
-    unknown = [s for s in chosen if s not in stages]
-    if isinstance(chosen, str) or unknown:
-        raise ValueError(f"runs.{entry}.evaluate: {chosen!r} is neither `all` nor a list of its stages {list(stages)}")
-    return tuple(s for s in stages if s in chosen)
-
-
 def runs(params: dict) -> list[Run]:
     """Every run of params `runs`, entries in file order, seeds in listed order."""
     out = []
     for entry, spec in params["runs"].items():
         stages = tuple(spec["stages"])
-        evaluated = evaluated_stages(entry, spec, stages)
+        evaluated = stages if spec.get("evaluate") == "all" else (stages[-1],)
         for seed in spec["seeds"]:
             out.append(Run(
                 id=f"{entry}_s{seed}",

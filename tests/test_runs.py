@@ -38,15 +38,6 @@ def test_entries_expand_per_seed_with_their_stages(params):
         find_run(params, "nope_s0")
 
 
-def test_evaluate_lists_stages_in_curriculum_order(params):
-    params["runs"]["asnet"]["evaluate"] = ["adv", "base"]
-    assert runs(params)[0].evaluated == ("base", "adv")
-    for wrong in (["base", "energy"], "base"):
-        params["runs"]["asnet"]["evaluate"] = wrong
-        with pytest.raises(ValueError, match="runs.asnet.evaluate"):
-            runs(params)
-
-
 def test_run_params_apply_overrides_without_touching_aliases(params):
     resolved = run_params(params, find_run(params, "cmra_off_s1"))
     assert resolved["model"]["cmra"]["variant"] == "off" and resolved["base"]["seed"] == 1
