@@ -89,6 +89,27 @@ def _module_file(module: str) -> Path | None:
 
 
 @lru_cache(maxsize=None)
+def _imported(name: str, path: Path) -> tuple[str, ...]:
+    """The asnet modules (and names that may be modules) the source of module `name` imports.
+    Parsed once per process: Snakemake builds the registry in every cluster job."""
+    parts = name.split(".")
+    package = parts if path.name == "__init__.py" else parts[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("asnet")]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
+            if base.startswith("asnet"):
+                found.append(base)
+                found += [f"{base}.{a.name}" for a in node.names]
+    # a package's __init__ runs whenever a submodule is imported
+    return tuple(found + [".".join(parts[:i]) for i in range(1, len(parts))])
+
+
+@lru_cache(maxsize=None)
 def code_deps(module: str) -> tuple[str, ...]:
     """Every asnet source file `module` imports, transitively (function-level imports too),
     so a stage reruns exactly when code it can execute changes."""
@@ -100,21 +121,7 @@ def code_deps(module: str) -> tuple[str, ...]:
         if path is None or path in seen:
             continue
         seen.add(path)
-        parts = name.split(".")
-        package = parts if path.name == "__init__.py" else parts[:-1]
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                todo += [a.name for a in node.names if a.name.startswith("asnet")]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
-                if base.startswith("asnet"):
-                    todo.append(base)
-                    todo += [f"{base}.{a.name}" for a in node.names]
-        # a package's __init__ runs whenever a submodule is imported
-        for i in range(1, len(parts)):
-            todo.append(".".join(parts[:i]))
+        todo += _imported(name, path)
     # An empty package __init__ runs nothing: as a dependency it would only cost every `dvc repro` a check.
     return tuple(sorted(str(p.relative_to(ROOT)) for p in seen if p.stat().st_size))
 
