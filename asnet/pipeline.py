@@ -543,9 +543,9 @@ def main(argv: list[str] | None = None) -> int:
     all_stages = stages(params)
     check_all_outputs_unique(all_stages)
     text = render(params)
-    lock = Path(args.dvc_yaml).with_name("dvc.lock")
-    lock_text = lock.read_text() if lock.exists() else ""
     names = {s.name for s in all_stages}
+    lock = Path(args.dvc_yaml).with_name("dvc.lock")
+    lock_text = lock.read_text() if lock.exists() and (args.check or args.action == "render") else ""
     if args.check:
         current = Path(args.dvc_yaml).read_text() if Path(args.dvc_yaml).exists() else ""
         stale = stale_lock_entries(lock_text, names)

@@ -56,7 +56,7 @@ def scratch_copy(dest: Path, overlay: dict | None = None) -> dict:
     listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
                             capture_output=True, check=True).stdout.decode().split("\0")
     # The demo's dvc.lock (217 stages) is not the smoke DAG's, and DVC rewrites the whole lock
-    # after every stage: starting from it made each smoke stage cost ~15 s more (measured).
+    # after every stage: starting from it cost each smoke stage ~13 s (54 stages: 1,225 s, 494 s without).
     for rel in filter(lambda rel: rel and rel != "dvc.lock", listed):
         source, target = ROOT / rel, dest / rel
         if not source.exists() and not source.is_symlink():
