@@ -138,9 +138,37 @@ def snakemake_graph() -> set[tuple[frozenset, frozenset]]:
 
 
 def test_dvc_and_snakemake_see_the_same_graph():
+    # The one intended difference: DVC sees each stage's source files through its code digest,
+    # Snakemake the files themselves (pipeline.code_digest_stage), so only DVC has digest edges.
+    digests = frozenset(next(s for s in STAGES if s.name == "code_digests").outs)
     dvc_edges = dvc_graph()
-    assert dvc_edges, "empty DVC graph"
-    assert snakemake_graph() == dvc_edges
+    assert {a for a, _ in dvc_edges if a == digests}, "no stage depends on the code digests"
+    assert snakemake_graph() == {(a, b) for a, b in dvc_edges if a != digests}
+
+
+def test_a_code_digest_changes_exactly_when_its_stages_code_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for f in {f for s in STAGES for f in s.code}:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_bytes((ROOT / f).read_bytes())
+    before = pipeline.code_digests(STAGES)
+    assert set(before) == set(next(s for s in STAGES if s.name == "code_digests").outs)
+    (tmp_path / "asnet/features/pitch.py").write_text("# edited\n", "utf-8")
+    after = pipeline.code_digests(STAGES)
+    changed = {path for path in before if before[path] != after[path]}
+    assert changed == {s.code_digest for s in STAGES if "asnet/features/pitch.py" in s.code}
+    assert 0 < len(changed) < len(before)
+
+
+def test_dvc_sees_source_files_only_through_the_digests():
+    rendered = rendered_stages(PARAMS)
+    sources = {f for s in STAGES for f in s.code}
+    for s in STAGES:
+        deps = rendered[s.name]["deps"]
+        if s.name == "code_digests":
+            assert sources <= set(deps)
+        else:
+            assert deps[0] == s.code_digest and not sources & set(deps), s.name
 
 
 def test_snakemake_lint_is_clean():
