@@ -60,8 +60,10 @@ class Stage:
     outs: tuple[str, ...] = ()     # cached outputs
     persist: tuple[str, ...] = ()  # outputs DVC neither caches nor deletes before a rerun (download markers)
     params: tuple[str, ...] = ()   # dotted keys or whole sections of params.yaml
-    metrics: tuple[str, ...] = ()  # small JSON files, not cached, shown by `dvc metrics show`
-    plots: tuple[str, ...] = ()    # plot sources, not cached
+    # metrics and plots are cached like any output: results/ is not in git, so only the DVC remote
+    # can carry them to a clone
+    metrics: tuple[str, ...] = ()  # small JSON files, shown by `dvc metrics show`
+    plots: tuple[str, ...] = ()    # plot sources, shown by `dvc plots show`
     gpu: int = 0                   # GPUs it asks a cluster for
     mem_mb: int = 8000
     runtime_min: int = 60
@@ -486,9 +488,9 @@ def dvc_stage(stage: Stage) -> dict:
     if stage.outs or stage.persist:
         entry["outs"] = list(stage.outs) + [{p: {"cache": False, "persist": True}} for p in stage.persist]
     if stage.metrics:
-        entry["metrics"] = [{m: {"cache": False}} for m in stage.metrics]
+        entry["metrics"] = list(stage.metrics)
     if stage.plots:
-        entry["plots"] = [{p: {"cache": False}} for p in stage.plots]
+        entry["plots"] = list(stage.plots)
     return entry
 
 

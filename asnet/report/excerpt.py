@@ -2,7 +2,7 @@
 the excerpt of the latest results, usable in CI where results/ does not exist.
 
 The report writes the excerpt to one file (`asnet report --excerpt`, in the DAG
-results/paper-excerpt.md, declared as an output with `cache: false`). dvc.lock then records its
+results/paper-excerpt.md, an output of stage `report`). dvc.lock then records its
 md5 (DVC 3 hashes a file's raw bytes), and dvc.lock is committed. README.md carries the excerpt
 verbatim between BEGIN and END (marker lines not included). So CI needs no results: the block is
 current exactly when md5(block) equals the md5 dvc.lock records for the excerpt of stage

@@ -52,8 +52,6 @@ def test_remote_holds_the_whole_cache(clone):
         assert "are in sync" in run(["dvc", "status", "--cloud"], workspace)
 
 
-@pytest.mark.xfail(strict=True, reason="metrics and plots are `cache: false` under the git-ignored results/: "
-                   "neither git nor the remote carries them (registry change proposed: cache them)")
 def test_a_clone_is_up_to_date_after_pull(clone):
     workspace, copy = clone
     params = pipeline.load_params(copy / "params.yaml")
