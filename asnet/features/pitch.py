@@ -1,5 +1,12 @@
 """A batched YIN pitch tracker in torch (de Cheveigné & Kawahara, 2002), with BPDA gradients.
 
+It runs at sample_rate / `decimation` (8 kHz for the demo's 16 kHz): F0 <= f0_max = 500 Hz needs
+far less bandwidth than that, and every cost below (FFT length, lags, frames' samples) halves
+with the rate. A linear-phase low-pass FIR (stop band from the new Nyquist up) precedes the
+down-sampling, so content above the new Nyquist does not alias into the band as aperiodicity. Window, hop and lags
+below are in samples at that rate; the frames keep the front-end's anchors (frame t centred on
+input sample t * hop_length).
+
 Per frame (integration window W centred on the frame's anchor, lags up to tau_max = sr / f0_min):
     d(tau)  = sum_{j<W} (x_j - x_{j+tau})^2 + 2 W sigma^2      (difference function, via FFT)
     d'(tau) = d(tau) * tau / sum_{k=1..tau} d(k),  d'(0) = 1    (cumulative mean normalised, CMNDF)
@@ -18,6 +25,7 @@ from __future__ import annotations
 import math
 
 import scipy.fft
+import scipy.signal
 import torch
 import torch.nn.functional as F
 
@@ -25,6 +33,26 @@ from asnet.features.bpda import needs_grad, straight_through
 from asnet.features.framing import frame_signal
 
 SURROGATE_HALF_WIDTH = 2  # the soft-argmin covers lag ± 2 samples
+# FIR of 16 * factor + 1 taps (Hamming window: ~53 dB stop band, transition 3.3 / length of the
+# input rate wide) with its cut-off at 0.8 of the new Nyquist: the stop band starts at the new Nyquist
+DECIMATION_TAPS_PER_FACTOR = 16
+DECIMATION_CUTOFF = 0.8
+
+
+def lowpass_taps(factor: int) -> torch.Tensor:
+    """Symmetric (linear-phase) FIR taps for down-sampling by `factor` (float32, odd length)."""
+    taps = scipy.signal.firwin(DECIMATION_TAPS_PER_FACTOR * factor + 1, DECIMATION_CUTOFF / factor)
+    return torch.from_numpy(taps).float()
+
+
+def decimate(wave: torch.Tensor, taps: torch.Tensor, factor: int) -> torch.Tensor:
+    """wave [B, N] -> [B, ceil(N / factor)], sample k the low-passed input at sample k * factor
+    (zeros outside the clip, as in framing.py)."""
+    if factor == 1:
+        return wave
+    half = len(taps) // 2
+    # a strided view times the taps: faster here than mkldnn's one-channel convolution
+    return F.pad(wave, (half, half)).unfold(-1, len(taps), factor) @ taps.to(wave)
 
 
 def window_energies(wave: torch.Tensor, window: int, tau_max: int, hop: int) -> torch.Tensor:
@@ -97,22 +125,40 @@ def soft_lag(d: torch.Tensor, lag: torch.Tensor, temperature: float) -> torch.Te
 
 
 class YinPitch:
-    """wave [B, N] -> (f0 in Hz [B, T], voicing probability [B, T]), T = 1 + N // hop."""
+    """wave [B, N] -> (f0 in Hz [B, T], voicing probability [B, T]), T = 1 + N // hop_length.
+
+    hop_length and window are given in input samples and must be multiples of `decimation`."""
 
     def __init__(self, sample_rate: int, hop_length: int, window: int, f0_min: float, f0_max: float,
                  threshold: float, voicing_threshold: float, voicing_slope: float,
-                 noise_floor_db: float, surrogate_temperature: float):
-        self.sample_rate, self.hop_length, self.window = sample_rate, hop_length, window
-        self.tau_min = int(math.floor(sample_rate / f0_max))
-        self.tau_max = int(math.ceil(sample_rate / f0_min)) + 1  # +1: a dip at sr/f0_min has a right neighbour
+                 noise_floor_db: float, surrogate_temperature: float, decimation: int):
+        if hop_length % decimation or window % decimation:
+            raise ValueError(f"features: hop_length {hop_length} and pitch_window {window} must be multiples "
+                             f"of pitch_decimation {decimation}")
+        if f0_max >= DECIMATION_CUTOFF * sample_rate / (2 * decimation):
+            raise ValueError(f"features: f0_max {f0_max} Hz is not below the pitch tracker's pass band "
+                             f"({DECIMATION_CUTOFF * sample_rate / (2 * decimation):g} Hz at pitch_decimation {decimation})")
+        self.decimation = decimation
+        self.taps = lowpass_taps(decimation)
+        self.sample_rate = sample_rate / decimation  # the rate YIN runs at
+        self.hop_length, self.window = hop_length // decimation, window // decimation
+        self.tau_min = int(math.floor(self.sample_rate / f0_max))
+        self.tau_max = int(math.ceil(self.sample_rate / f0_min)) + 1  # +1: a dip at sr/f0_min has a right neighbour
         self.threshold, self.voicing_threshold, self.voicing_slope = threshold, voicing_threshold, voicing_slope
         self.noise_power = 10.0 ** (noise_floor_db / 10.0)
-        self.n_fft = scipy.fft.next_fast_len(window + self.tau_max, real=True)
+        self.n_fft = scipy.fft.next_fast_len(self.window + self.tau_max, real=True)
         self.surrogate_temperature = surrogate_temperature
 
+    @property
+    def reach(self) -> int:
+        """Input samples around a frame's anchor that its F0 can depend on (window, lags, filter)."""
+        return (self.window + self.tau_max) * self.decimation + len(self.taps)
+
     def __call__(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        frames = frame_signal(wave, self.window + self.tau_max, self.hop_length, left=self.window // 2)
-        energy = window_energies(wave, self.window, self.tau_max, self.hop_length)
+        n_frames = 1 + wave.shape[-1] // (self.hop_length * self.decimation)
+        wave = decimate(wave, self.taps, self.decimation)  # may hold one frame more than the input
+        frames = frame_signal(wave, self.window + self.tau_max, self.hop_length, left=self.window // 2)[:, :n_frames]
+        energy = window_energies(wave, self.window, self.tau_max, self.hop_length)[:, :n_frames]
         d = cmndf(frames, energy, self.window, self.noise_power, self.n_fft)
         lag = choose_lag(d, self.tau_min, self.threshold)
         lag_value = refine_lag(d, lag)

@@ -58,3 +58,24 @@ def test_f0_forward_is_exact_and_its_gradient_is_finite(pitch):
     assert torch.equal(f0.detach(), f0_plain)  # the BPDA surrogate leaves the forward value untouched
     (f0.log().sum() + voicing.sum()).backward()
     assert torch.isfinite(wave.grad).all() and wave.grad.abs().sum() > 0
+
+
+def test_hiss_above_the_trackers_band_neither_aliases_nor_unvoices(pitch):
+    """YIN runs at 8 kHz behind a low-pass: loud noise above 4.5 kHz leaves a 180 Hz voice voiced
+    and its F0 exact (plain subsampling folds that noise into the band: voicing ~0, F0 off by 70 %)."""
+    t = torch.arange(8000) / 16000
+    tone = sum(0.1 / k * torch.sin(2 * torch.pi * 180.0 * k * t) for k in range(1, 6))
+    spectrum = torch.fft.rfft(torch.randn(8000, generator=torch.Generator().manual_seed(0)))
+    spectrum[: len(spectrum) * 4500 // 8000] = 0
+    hiss = torch.fft.irfft(spectrum, 8000)
+    f0, voicing = pitch((tone + 0.3 * hiss / hiss.std())[None])
+    inner = slice(5, -5)
+    assert (voicing[0, inner] > 0.95).all()
+    assert torch.allclose(f0[0, inner], torch.tensor(180.0), rtol=0.005)
+
+
+def test_the_pitch_rate_must_divide_the_frame_grid(features_params):
+    with pytest.raises(ValueError, match="multiples of pitch_decimation"):
+        FrontEnd({**features_params, "pitch_decimation": 3})
+    with pytest.raises(ValueError, match="pass band"):
+        FrontEnd({**features_params, "pitch_decimation": 4, "f0_max": 1700.0})
