@@ -21,10 +21,15 @@ It always computes in float32 (the peakiness channel's linear prediction in floa
 excitation.py), also inside an autocast region: a bf16 STFT and pitch tracker would lose the
 precision the features are checked against; the encoders after it may use bf16.
 On CPU the batch is processed `cpu_chunk` clips at a time: the pitch tracker's intermediates
-(~1.3 MB per clip-second) then stay in cache. Rows never interact, so chunking does not change
-the result.
+then stay in cache. Rows never interact, so chunking does not change the result. With several
+intra-op threads the chunks run side by side, one Python thread each with one intra-op thread
+(`map_chunks`): the front-end is hundreds of small ops per chunk, and under the PASSIVE OpenMP
+wait policy (asnet/__init__.py) each parallel op pays a thread wake-up, so two threads on
+intra-op parallelism ran no faster than one. It also gives the bytes of a one-thread run.
 """
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from torch import nn
@@ -64,7 +69,8 @@ class FrontEnd(nn.Module):
         self.pitch = YinPitch(params["sample_rate"], self.hop_length, params["pitch_window"],
                               params["f0_min"], params["f0_max"], params["yin_threshold"],
                               params["voicing_threshold"], params["voicing_slope"],
-                              params["noise_floor_db"], params["lag_surrogate_temperature"])
+                              params["noise_floor_db"], params["lag_surrogate_temperature"],
+                              params["pitch_decimation"])
         if self.phase_inputs:
             n_fft, order = params["n_fft"], params["lpc_order"]
             if n_fft < self.win_length + order:
@@ -107,7 +113,28 @@ class FrontEnd(nn.Module):
             wave = wave.float()
             mask = self.frame_mask(lengths, wave.shape[-1])
             step = self.cpu_chunk if wave.device.type == "cpu" else max(len(wave), 1)
-            parts = [self.normalised(wave[i : i + step], None if mask is None else mask[i : i + step])
-                     for i in range(0, len(wave), step)]
-            spectral, prosody = zip(*parts)
+            chunks = [(wave[i : i + step], None if mask is None else mask[i : i + step])
+                      for i in range(0, len(wave), step)]
+            spectral, prosody = zip(*map_chunks(self.normalised, chunks))
             return torch.cat(spectral), torch.cat(prosody)
+
+
+def map_chunks(function, chunks: list[tuple]) -> list:
+    """[function(*chunk) for chunk in chunks]; on CPU with n > 1 intra-op threads, on n Python
+    threads with one intra-op thread each (module docstring), restored afterwards."""
+    threads = torch.get_num_threads()
+    if len(chunks) < 2 or threads < 2 or chunks[0][0].device.type != "cpu":
+        return [function(*chunk) for chunk in chunks]
+    # grad, inference and autocast modes are per thread: the workers take the caller's
+    grad, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()
+
+    def run(chunk):
+        with torch.inference_mode(inference), torch.set_grad_enabled(grad), torch.autocast("cpu", enabled=False):
+            return function(*chunk)
+
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(min(threads, len(chunks))) as pool:
+            return list(pool.map(run, chunks))
+    finally:
+        torch.set_num_threads(threads)

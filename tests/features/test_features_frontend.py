@@ -70,6 +70,32 @@ def test_cpu_chunking_and_autocast_do_not_change_the_output(features_params):
         assert torch.allclose(a, b, atol=1e-5) and c.dtype == torch.float32 and torch.allclose(a, c, atol=1e-5)
 
 
+def test_chunks_on_threads_give_the_one_thread_bytes_and_gradients(features_params):
+    """With 2 intra-op threads the chunks run on 2 Python threads of 1 intra-op thread each
+    (map_chunks): the bytes of a 1-thread run, the same gradients, the caller's inference mode in
+    the workers, and the thread count restored."""
+    frontend = FrontEnd({**features_params, "cpu_chunk": 1})
+    wave = torch.stack([speechlike(4000, i) for i in range(3)])
+    threads = torch.get_num_threads()
+
+    def run(n: int):
+        torch.set_num_threads(n)
+        try:
+            leaf = wave.clone().requires_grad_(True)
+            spectral, prosody = frontend(leaf)
+            (spectral.pow(2).sum() + prosody.pow(2).sum()).backward()
+            with torch.inference_mode():
+                inferred = frontend(wave)
+            return spectral.detach(), prosody.detach(), leaf.grad, inferred
+        finally:
+            torch.set_num_threads(threads)
+
+    (spectral_1, prosody_1, grad_1, _), (spectral_2, prosody_2, grad_2, inferred) = run(1), run(2)
+    assert torch.equal(spectral_1, spectral_2) and torch.equal(prosody_1, prosody_2)
+    assert torch.allclose(grad_1, grad_2, rtol=1e-4, atol=1e-6)
+    assert all(t.is_inference() for t in inferred) and torch.get_num_threads() == threads
+
+
 @pytest.mark.parametrize("view", [(0, 0), (0, 1), (1, slice(None))], ids=["logmel", "phase", "prosody"])
 def test_each_view_passes_a_finite_nonzero_gradient_to_the_wave(frontend, view):
     wave = speechlike(4000, 0)[None].requires_grad_(True)
