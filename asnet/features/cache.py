@@ -43,7 +43,7 @@ def _length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
 def context_samples(frontend) -> int:
     """Samples of context, on each side of a window, that cover the reach of every raw feature of
     a frame (the STFT frame, the previous frame for the phase plane and flux, the pitch tracker's
-    window plus its longest lag and its decimation filter, the LP filter's history), as a whole number of hops."""
+    window, longest lag and decimation filter, the LP filter's history), as a whole number of hops."""
     p = frontend.params
     reach = p["n_fft"] + frontend.pitch.reach + p["lpc_order"] + frontend.hop_length
     return math.ceil(reach / frontend.hop_length) * frontend.hop_length

@@ -3,9 +3,9 @@
 It runs at sample_rate / `decimation` (8 kHz for the demo's 16 kHz): F0 <= f0_max = 500 Hz needs
 far less bandwidth than that, and every cost below (FFT length, lags, frames' samples) halves
 with the rate. A linear-phase low-pass FIR (stop band from the new Nyquist up) precedes the
-down-sampling, so content above the new Nyquist does not alias into the band as aperiodicity. Window, hop and lags
-below are in samples at that rate; the frames keep the front-end's anchors (frame t centred on
-input sample t * hop_length).
+down-sampling, so content above the new Nyquist does not alias into the band as aperiodicity.
+Window, hop and lags below are in samples at that rate; the frames keep the front-end's anchors
+(frame t centred on input sample t * hop_length).
 
 Per frame (integration window W centred on the frame's anchor, lags up to tau_max = sr / f0_min):
     d(tau)  = sum_{j<W} (x_j - x_{j+tau})^2 + 2 W sigma^2      (difference function, via FFT)
