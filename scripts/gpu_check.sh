@@ -12,10 +12,12 @@
 #
 # The first crop length is the goal's (base >= 3,000 four-second clips/s on one H100-class GPU), the
 # last the projection's (LibriSeVoc-like: 6 s crops). Needs a python with torch (PYTHON, default
-# python3) and the repository's other requirements; the repository root goes on PYTHONPATH.
+# python3) and the repository's other requirements; the repository root goes on PYTHONPATH. A CUDA
+# image with torch usually lacks librosa, soundfile, soxr, av and torchattacks (pip install
+# --no-deps torchattacks==3.5.1): the first step names every package missing and stops the run.
 set -u -o pipefail
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 OUT=$1; shift
 DEVICE=cuda BATCH=256 CROPS="4 6" CLIPS=512 STEPS=2 REPEATS=3 ATTACK_CLIPS=16 TRAIN_CLIPS=92000 DEV_CLIPS=18000 DEADLINE=420
@@ -39,11 +41,13 @@ trap 'rm -rf "$WORK"' EXIT
 LOG=$OUT/gpu_check.log STEPS_TSV=$WORK/steps.tsv
 : > "$LOG"
 START=$SECONDS
+ABORT=""
 ASNET=("$PYTHON" -m asnet)   # no install needed: the package runs from PYTHONPATH
 
 # step NAME SECONDS COMMAND...: run it under min(SECONDS, time left before the deadline), log it, go on.
 step() {
     local name=$1 box=$2; shift 2
+    if [ -n "$ABORT" ]; then skip "$name" "$ABORT"; return; fi
     local left=$((DEADLINE - (SECONDS - START) - 5))
     local limit=$((box < left ? box : left))
     if [ "$limit" -le 0 ]; then
@@ -66,10 +70,22 @@ skip() {
     printf '%s\tskipped\t0\t-\t%s\n' "$1" "$2" >> "$STEPS_TSV"
 }
 
+# First, every package the steps import: a missing one fails here in seconds, not once per step.
 step environment 30 "$PYTHON" -c "
-import platform, torch
+import importlib, platform, sys
+needed = ['torch', 'numpy', 'scipy', 'yaml', 'safetensors', 'librosa', 'soundfile', 'soxr', 'av', 'torchattacks']
+missing = []
+for name in needed:
+    try:
+        importlib.import_module(name)
+    except Exception as error:
+        missing.append(f'{name} ({type(error).__name__}: {error})')
+if missing:
+    sys.exit('missing packages: ' + '; '.join(missing))
+import torch
 print('python', platform.python_version(), '| torch', torch.__version__, '| cuda', torch.version.cuda,
       '| device', torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu', '| threads', torch.get_num_threads())"
+case $(tail -n 1 "$STEPS_TSV" | cut -f 2) in failed|timed_out) ABORT="the environment step failed (see its output)" ;; esac
 command -v nvidia-smi > /dev/null && step nvidia-smi 15 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
 
 step prepare 40 "$PYTHON" -m asnet.train.project prepare --out "$WORK/synthetic" --params "$ROOT/params.yaml" \
@@ -90,7 +106,9 @@ step curriculum 45 "$PYTHON" -m asnet.train.project report --shards "$WORK/synth
     --train-clips "$TRAIN_CLIPS" --dev-clips "$DEV_CLIPS" --batches "$REPEATS" --out "$OUT/curriculum.json"
 
 # Last: the attack benchmark gets what is left before the deadline.
-if help=$("${ASNET[@]}" bench attack --help 2>&1); then
+if [ -n "$ABORT" ]; then
+    skip bench_attack "$ABORT"
+elif help=$("${ASNET[@]}" bench attack --help 2>&1); then
     device_flag=(); [[ $help == *--device* ]] && device_flag=(--device "$DEVICE")
     step bench_attack 90 "${ASNET[@]}" bench attack "${device_flag[@]}" --shards "$WORK/synthetic/train" \
         --clips "$ATTACK_CLIPS" --params "$ROOT/params.yaml" --out "$OUT/bench_attack.json"

@@ -58,3 +58,16 @@ def test_a_step_past_the_deadline_is_skipped_not_run(tmp_path):
     steps = json.loads((tmp_path / "gpu_check.json").read_text())["steps"]
     assert {s["status"] for s in steps.values()} == {"skipped"}, steps
     assert done.returncode == 0
+
+
+def test_a_missing_package_stops_the_run_at_the_environment_step(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['av'] = None\n")
+    env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(blocker)}
+    done = subprocess.run(["bash", str(ROOT / "scripts/gpu_check.sh"), str(tmp_path / "out"), *TINY],
+                          env=env, capture_output=True, text=True, timeout=120)
+    steps = json.loads((tmp_path / "out" / "gpu_check.json").read_text())["steps"]
+    assert steps.pop("environment")["status"] == "failed"
+    assert {s["status"] for s in steps.values()} == {"skipped"}, steps
+    assert "missing packages: av" in done.stdout and done.returncode == 1
