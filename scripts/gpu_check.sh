@@ -70,8 +70,9 @@ skip() {
     printf '%s\tskipped\t0\t-\t%s\n' "$1" "$2" >> "$STEPS_TSV"
 }
 
-# First, every package the steps import: a missing one fails here in seconds, not once per step.
-step environment 30 "$PYTHON" -c "
+# First, every package the steps import (cold imports of torch + librosa can take tens of seconds):
+# a missing one fails here, not once per step.
+step environment 90 "$PYTHON" -c "
 import importlib, platform, sys
 needed = ['torch', 'numpy', 'scipy', 'yaml', 'safetensors', 'librosa', 'soundfile', 'soxr', 'av', 'torchattacks']
 missing = []
