@@ -84,11 +84,11 @@ def print_summary(summary: dict) -> None:
 def main(args: argparse.Namespace) -> int:
     import torch
 
-    from asnet.attacks.config import AttackConfig, ConfigError
+    from asnet.attacks.config import ConfigError
     from asnet.attacks.eot import EOT
     from asnet.attacks.runner import Runner
     from asnet.attacks.subset import SubsetError, draw_subset
-    from asnet.attacks.suite import plan
+    from asnet.attacks.suite import plan, read_config
     from asnet.attacks.target import AttackTarget, OperatingPoint
     from asnet.data.shards import WaveShards
     from asnet.train.checkpoint import META, load_checkpoint
@@ -99,7 +99,7 @@ def main(args: argparse.Namespace) -> int:
 
     checkpoint, shards_dir = Path(args.checkpoint), Path(args.shards)
     try:
-        config = AttackConfig.from_params(load_params(args.params))
+        config = read_config(load_params(args.params))
         jobs = plan(config, args.suite)
     except ConfigError as error:
         return fail(str(error))
