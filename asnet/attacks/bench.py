@@ -58,9 +58,9 @@ def bench_device(device, args, params: dict, config) -> dict:
     from asnet.attacks.subset import draw_subset
     from asnet.attacks.suite import plan
     from asnet.attacks.target import AttackTarget, OperatingPoint
+    from asnet.checkpoint import load_checkpoint
     from asnet.data.shards import WaveShards
     from asnet.models import build_model
-    from asnet.train.checkpoint import load_checkpoint
 
     subset = draw_subset(WaveShards(args.shards), config.clips, config.clip_samples, config.seed)
     if args.checkpoint:

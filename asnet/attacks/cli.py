@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def checkpoint_digest(directory: Path) -> str:
     """Identifies the checkpoint: its weights and its metadata, less the training wall time (which
     differs between two runs of the same stage, and would make their attack results differ)."""
-    from asnet.train.checkpoint import WEIGHTS, load_meta
+    from asnet.checkpoint import WEIGHTS, load_meta
 
     meta = {k: v for k, v in load_meta(directory).items() if k != "wall_s"}
     return hashlib.sha256((json.dumps(meta, sort_keys=True) + file_sha256(directory / WEIGHTS)).encode()).hexdigest()
@@ -90,8 +90,8 @@ def main(args: argparse.Namespace) -> int:
     from asnet.attacks.subset import SubsetError, draw_subset
     from asnet.attacks.suite import plan, read_config
     from asnet.attacks.target import AttackTarget, OperatingPoint
+    from asnet.checkpoint import META, load_checkpoint
     from asnet.data.shards import WaveShards
-    from asnet.train.checkpoint import META, load_checkpoint
 
     def fail(message: str) -> int:
         print(f"asnet attack: error: {message}", file=sys.stderr)
