@@ -138,7 +138,7 @@ def collect_inputs(paths: list[str]) -> tuple[list[Path], list[str], list[Path]]
 
 
 def default_checkpoint(models_dir: Path = MODELS_DIR) -> Path:
-    from asnet.train.checkpoint import META, WEIGHTS
+    from asnet.checkpoint import META, WEIGHTS
 
     for stage in DEFAULT_STAGES:
         candidate = models_dir / DEFAULT_RUN / stage
@@ -154,8 +154,8 @@ class TorchScorer:
     """A checkpoint directory, run by torch."""
 
     def __init__(self, directory: str | Path, device: str):
-        from asnet.eval.score import resolve_device
-        from asnet.train.checkpoint import META, WEIGHTS, load_checkpoint
+        from asnet.checkpoint import META, WEIGHTS, load_checkpoint
+        from asnet.utils import resolve_device
 
         directory = Path(directory)
         for name in (META, WEIGHTS):
@@ -197,8 +197,8 @@ class OnnxScorer:
 
 
 def _dev_scores(directory: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
+    from asnet.checkpoint import DEV_SCORES
     from asnet.eval.scorefile import read_scores
-    from asnet.train.calibrate import DEV_SCORES
 
     if not (directory / DEV_SCORES).exists():
         return None, None

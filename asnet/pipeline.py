@@ -315,7 +315,7 @@ def import_stage(run: Run) -> Stage:
         name=stage_id("import", run, PRETRAINED),
         cmd=f"asnet import aasist --run {run.id} --weights {run.weights} --variant {run.variant} --cache {cache}"
         f" --out {checkpoint_dir(run, PRETRAINED)}",
-        modules=("asnet.models.importer",),
+        modules=("asnet.train.importer",),
         deps=(run.weights, f"{published}/{run.variant}.conf", f"{published}/SHA256SUMS", f"{cache}/dev"),
         outs=(checkpoint_dir(run, PRETRAINED),),
         params=(*run_params_keys(run), *CALIBRATION_PARAMS),

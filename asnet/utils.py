@@ -1,4 +1,4 @@
-"""Small helpers every stage shares: params, atomic writes, JSON, seeds, progress bars.
+"""Small helpers every stage shares: params, atomic writes, JSON, seeds, the device, progress bars.
 
 Nothing heavy is imported here (no torch): the CLI and the Snakefile import this module.
 """
@@ -97,6 +97,16 @@ def seed_everything(seed: int) -> None:
         import torch
 
         torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> str:
+    """A --device value as torch names it: "auto" is CUDA when present, else CPU (torch is
+    imported only here, when a command that runs a model asks)."""
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
 
 
 def progress(iterable=None, **kwargs):

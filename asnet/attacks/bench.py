@@ -58,9 +58,9 @@ def bench_device(device, args, params: dict, config) -> dict:
     from asnet.attacks.subset import draw_subset
     from asnet.attacks.suite import plan
     from asnet.attacks.target import AttackTarget, OperatingPoint
+    from asnet.checkpoint import load_checkpoint
     from asnet.data.shards import WaveShards
     from asnet.models import build_model
-    from asnet.train.checkpoint import load_checkpoint
 
     subset = draw_subset(WaveShards(args.shards), config.clips, config.clip_samples, config.seed)
     if args.checkpoint:
@@ -98,7 +98,8 @@ def main(args: argparse.Namespace) -> int:
 
     import torch
 
-    from asnet.attacks.config import AttackConfig, ConfigError
+    from asnet.attacks.config import ConfigError
+    from asnet.attacks.suite import read_config
 
     import sys
 
@@ -107,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     params = load_params(args.params)
     try:
-        config = AttackConfig.from_params(params)
+        config = read_config(params)
     except ConfigError as error:
         print(f"asnet bench attack: error: {error}", file=sys.stderr)
         return 2

@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def checkpoint_digest(directory: Path) -> str:
     """Identifies the checkpoint: its weights and its metadata, less the training wall time (which
     differs between two runs of the same stage, and would make their attack results differ)."""
-    from asnet.train.checkpoint import WEIGHTS, load_meta
+    from asnet.checkpoint import WEIGHTS, load_meta
 
     meta = {k: v for k, v in load_meta(directory).items() if k != "wall_s"}
     return hashlib.sha256((json.dumps(meta, sort_keys=True) + file_sha256(directory / WEIGHTS)).encode()).hexdigest()
@@ -84,14 +84,14 @@ def print_summary(summary: dict) -> None:
 def main(args: argparse.Namespace) -> int:
     import torch
 
-    from asnet.attacks.config import AttackConfig, ConfigError
+    from asnet.attacks.config import ConfigError
     from asnet.attacks.eot import EOT
     from asnet.attacks.runner import Runner
     from asnet.attacks.subset import SubsetError, draw_subset
-    from asnet.attacks.suite import plan
+    from asnet.attacks.suite import plan, read_config
     from asnet.attacks.target import AttackTarget, OperatingPoint
+    from asnet.checkpoint import META, load_checkpoint
     from asnet.data.shards import WaveShards
-    from asnet.train.checkpoint import META, load_checkpoint
 
     def fail(message: str) -> int:
         print(f"asnet attack: error: {message}", file=sys.stderr)
@@ -99,7 +99,7 @@ def main(args: argparse.Namespace) -> int:
 
     checkpoint, shards_dir = Path(args.checkpoint), Path(args.shards)
     try:
-        config = AttackConfig.from_params(load_params(args.params))
+        config = read_config(load_params(args.params))
         jobs = plan(config, args.suite)
     except ConfigError as error:
         return fail(str(error))

@@ -171,6 +171,17 @@ class Job:
         return f"{self.attack}-{'eps' if self.spec.norm == 'linf' else 'snr'}{budget:g}"
 
 
+def read_config(params: dict) -> AttackConfig:
+    """The attack settings of params (AttackConfig.from_params), with every suite naming only
+    attacks of ATTACKS: a typo in any suite fails before any attack runs."""
+    config = AttackConfig.from_params(params)
+    for suite, attacks in config.suites.items():
+        unknown = sorted(set(attacks) - set(ATTACKS))
+        if unknown:
+            raise ConfigError(f"attack.suites.{suite}: unknown attack(s) {unknown} (known: {sorted(ATTACKS)})")
+    return config
+
+
 def plan(config: AttackConfig, suite: str) -> list[Job]:
     if suite not in config.suites:
         raise ConfigError(f"no suite {suite!r} in attack.suites (have: {', '.join(config.suites)})")

@@ -33,7 +33,7 @@ DUMMY_LOGIT = -1.0e3
 
 @dataclass(frozen=True)
 class OperatingPoint:
-    """The dev-fitted thresholds of a checkpoint (asnet.train.calibrate)."""
+    """The dev-fitted thresholds of a checkpoint (asnet.eval.calibrate)."""
 
     threshold: float  # eer_threshold on the score
     ood_threshold: float

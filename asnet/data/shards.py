@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,12 @@ def read_index(path: Path) -> list[ClipInfo]:
             ClipInfo(r["utt_id"], int(r["offset"]), int(r["length"]), r["label"], r["system"], r["speaker"])
             for r in csv.DictReader(f)
         ]
+
+
+def tile_to(wave: np.ndarray, n: int) -> np.ndarray:
+    """Repeat a non-empty `wave` until it has n samples: how a clip shorter than a fixed length
+    is read for training crops and attacks (the amount of padding never tells the class apart)."""
+    return np.tile(wave, math.ceil(n / len(wave)))[:n]
 
 
 class WaveShards:

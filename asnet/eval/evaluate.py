@@ -186,10 +186,10 @@ def tdcf_block(table, asv_scores: str) -> dict:
 
 
 def evaluate(args: argparse.Namespace, config: dict) -> dict:
+    from asnet.checkpoint import load_meta
     from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
     from asnet.eval.calibration import keeps
     from asnet.eval.scorefile import read_scores
-    from asnet.train.checkpoint import load_meta
 
     meta = load_meta(args.checkpoint)
     check_cross_corpus(meta, args.corpus, args.cross_corpus)
@@ -222,8 +222,8 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
 
 def one_per_set(args: argparse.Namespace) -> list[argparse.Namespace]:
     """The --scores-dir form as one namespace per set of the one checkpoint."""
+    from asnet.checkpoint import DEV_SCORES
     from asnet.eval.metrics import ScoreError
-    from asnet.train.calibrate import DEV_SCORES
 
     if len(args.checkpoint) != 1 or not args.sets or not args.out_dir:
         raise ScoreError("--scores-dir needs one --checkpoint, --sets and --out-dir")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asnet.utils import DEFAULT_PARAMS, load_params
+from asnet.utils import DEFAULT_PARAMS, load_params, resolve_device
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,14 +62,6 @@ def score_table(outputs, clips, temperature: float):
     )
 
 
-def resolve_device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return name
-
-
 def per_system_view(shards, per_system: int, seed: int):
     """The shards restricted to a seeded draw of `per_system` clips of each system."""
     from asnet.data.shards import per_system_subset
@@ -88,12 +80,12 @@ def jobs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
 
 
 def main(args: argparse.Namespace) -> int:
+    from asnet.checkpoint import load_checkpoint
     from asnet.data.shards import WaveShards
     from asnet.eval.inference import run_model
     from asnet.eval.metrics import ScoreError
     from asnet.eval.scorefile import write_asvspoof_export, write_rejects, write_scores
     from asnet.eval.windows import WindowPolicy
-    from asnet.train.checkpoint import load_checkpoint
 
     try:
         work = jobs(args)

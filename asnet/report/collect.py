@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asnet.checkpoint import META
 from asnet.report.config import ReportConfig
 from asnet.runs import PRETRAINED, Run, runs, test_set_names
 
@@ -147,7 +148,7 @@ def read_curves(live: Path, notes: list[str]) -> dict[str, list[tuple[float, flo
 
 def load_checkpoint(run: Run, stage: str, root: Path, params: dict, notes: list[str]) -> Checkpoint:
     ck = Checkpoint(run, stage, root, notes)
-    ck.meta = read_json_or_note(ck.path("models") / "checkpoint.json", notes)
+    ck.meta = read_json_or_note(ck.path("models") / META, notes)
     absent = []
     for name in ["dev", *test_set_names(run, params)]:
         metrics = read_json_or_note(ck.path("metrics") / f"{name}.json", notes)
@@ -156,7 +157,7 @@ def load_checkpoint(run: Run, stage: str, root: Path, params: dict, notes: list[
         else:
             ck.metrics[name] = metrics
     if ck.meta is None:
-        notes.append(f"{ck.id}: no checkpoint (models/{ck.id}/checkpoint.json)")
+        notes.append(f"{ck.id}: no checkpoint (models/{ck.id}/{META})")
     if absent:
         notes.append(f"{ck.id}: no metrics for {', '.join(absent)}")
     ck.attack_summary = read_json_or_note(ck.path("attacks") / "summary.json", notes)

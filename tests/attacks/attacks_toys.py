@@ -19,7 +19,7 @@ from asnet.attacks.config import AttackConfig
 from asnet.attacks.eot import EOT
 from asnet.attacks.runner import Runner
 from asnet.attacks.subset import Subset
-from asnet.attacks.suite import plan
+from asnet.attacks.suite import plan, read_config
 from asnet.attacks.target import AttackTarget, OperatingPoint
 from asnet.models.output import DetectorOutput
 from asnet.utils import load_params
@@ -55,7 +55,7 @@ def attack_params(**changes) -> dict:
 
 
 def attack_config(**changes) -> AttackConfig:
-    return AttackConfig.from_params(attack_params(**changes))
+    return read_config(attack_params(**changes))
 
 
 def tone(n: int = SAMPLES) -> torch.Tensor:

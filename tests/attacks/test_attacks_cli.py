@@ -8,10 +8,10 @@ import yaml
 
 from asnet.attacks.bench import bench_point
 from asnet.attacks.subset import draw_subset
+from asnet.checkpoint import META, save_checkpoint
 from asnet.cli import main as asnet
 from asnet.data.shards import ClipInfo, ShardWriter, WaveShards
 from asnet.models import build_model
-from asnet.train.checkpoint import META, save_checkpoint
 
 from attacks_toys import ATTACK_SECTION, ConstantDetector, attack_params
 
@@ -71,7 +71,7 @@ def test_attack_writes_one_file_per_result_and_a_summary(setup, tmp_path, capsys
 
 
 def test_a_sanity_violation_writes_everything_then_exits_1(setup, tmp_path, capsys, monkeypatch):
-    import asnet.train.checkpoint as checkpoint
+    import asnet.checkpoint as checkpoint
 
     meta = json.loads((setup[1] / META).read_text())
     monkeypatch.setattr(checkpoint, "load_checkpoint", lambda directory, device: (ConstantDetector(), meta))

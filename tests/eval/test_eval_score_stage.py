@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-import asnet.train.checkpoint
+import asnet.checkpoint
 from asnet.cli import main as cli_main
 from asnet.data.shards import ClipInfo, WaveShards, save_array, to_int16, write_index
 from asnet.eval.inference import length_batches, run_model
@@ -112,7 +112,7 @@ def fake_checkpoint(monkeypatch):
     def load(directory, device="cpu"):
         return FakeDetector().eval(), {"temperature": TEMPERATURE, "abstain_threshold": 0.0, "train_corpora": ["demo"]}
 
-    monkeypatch.setattr(asnet.train.checkpoint, "load_checkpoint", load)
+    monkeypatch.setattr(asnet.checkpoint, "load_checkpoint", load)
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_score_cli_writes_tsv_export_and_rejects_deterministically(shard, tmp_pa
 
 def test_real_asnet_checkpoint_scores_each_clip_as_alone(shard, tmp_path, params_file):
     from asnet.models import build_model
-    from asnet.train.checkpoint import save_checkpoint
+    from asnet.checkpoint import save_checkpoint
     from asnet.utils import load_params
 
     model_params = load_params(Path(__file__).parents[2] / "params.yaml")["model"]
@@ -161,7 +161,7 @@ def test_real_asnet_checkpoint_scores_each_clip_as_alone(shard, tmp_path, params
     table = read_scores(out)
     assert set(f"u{i:02d}" for i in range(8)) <= set(table.utt_id)
 
-    model, _ = asnet.train.checkpoint.load_checkpoint(tmp_path / "ckpt")
+    model, _ = asnet.checkpoint.load_checkpoint(tmp_path / "ckpt")
     waves = WaveShards(shard)
     with torch.inference_mode():
         alone = [model(torch.from_numpy(waves.by_id(u))[None]).score.item() for u in table.utt_id[:4]]

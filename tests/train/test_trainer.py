@@ -6,8 +6,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from asnet.checkpoint import load_checkpoint, load_meta
 from asnet.train import trainer as trainer_module
-from asnet.train.checkpoint import load_checkpoint, load_meta
 from asnet.train.stages import Objective, loss_terms
 from asnet.train.trainer import build_stage_model, run_stage
 

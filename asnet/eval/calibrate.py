@@ -8,9 +8,12 @@
                        quantile that flags eval.ood_flag_rate of dev clips
     dev                uncalibrated dev metrics (AUC, EER %, accuracy at 0, mean energy)
 
-The dev scores themselves are written beside the weights (`dev_scores.tsv`, the scores-TSV format
-of asnet.eval.scorefile), so any later tool can fit another operating point on dev without ever
-touching test labels. Nothing here reads a test set.
+They are fitted on the same seeded, class-balanced dev subset for every checkpoint
+(`calibration_split`, params eval.calibration_subset). The dev scores themselves are written beside
+the weights (`dev_scores.tsv`, the scores-TSV format of asnet.eval.scorefile), so any later tool can
+fit another operating point on dev without ever touching test labels. Nothing here reads a test set.
+The rules themselves (temperature, abstention threshold) are asnet.eval.calibration; this module
+fits them for a checkpoint, and training and the importer call it.
 """
 from __future__ import annotations
 
@@ -19,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from asnet.checkpoint import DEV_SCORES
 from asnet.data.shards import WaveShards
-
-DEV_SCORES = "dev_scores.tsv"
 
 
 def score_dev(model, dev: WaveShards, params: dict, device):
@@ -77,3 +79,20 @@ def calibrate_on_dev(model, dev: WaveShards, params: dict, device, outputs=None)
     if outputs is None:
         outputs = score_dev(model, dev, params, device)
     return fit_calibration(*outputs, params), outputs
+
+
+def calibration_split(dev: WaveShards, params: dict) -> WaveShards:
+    """The dev clips every checkpoint is calibrated on and its training curves are scored on: a
+    seeded, class-balanced subset of eval.calibration_subset.clips (null: the whole dev split)."""
+    subset = params["eval"]["calibration_subset"]
+    if subset["clips"] is None or subset["clips"] >= len(dev):
+        return dev
+    return dev.subset(balanced_subset(dev.labels, subset["clips"], subset["seed"]))
+
+
+def balanced_subset(labels: np.ndarray, clips: int, seed: int) -> np.ndarray:
+    """Sorted indices of `clips` clips, half of each label (all of a class when it has fewer),
+    drawn with numpy's Generator from `seed`."""
+    rng = np.random.default_rng(seed)
+    picked = [rng.permutation(np.flatnonzero(labels == label))[: clips // 2] for label in (0, 1)]
+    return np.sort(np.concatenate(picked))
