@@ -42,8 +42,8 @@ from asnet.features.phase import IFDeviation
 from asnet.features.pitch import YinPitch
 from asnet.features.prosody import PAPER_CHANNELS, PROSODY_CHANNELS, paper_prosody
 
-# The spectral view's planes. The log-mel is the paper's; the phase plane is our addition (the
-# README's "Beyond the paper"): without it WORLD copy-synthesis is the detector's weakest seen system.
+# The spectral view's planes. The log-mel is the paper's; the phase plane is our addition (see
+# docs/METHODS.md, "Beyond the paper"): without it WORLD copy-synthesis is the detector's weakest seen system.
 PAPER_PLANES = ("logmel",)
 SPECTRAL_PLANES = PAPER_PLANES + ("if_deviation",)
 
