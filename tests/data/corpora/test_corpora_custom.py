@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from asnet import pipeline
 from asnet.cli import main as cli
 from asnet.data.manifest import read_manifest, read_rejects
 from asnet.utils import load_params, read_json
@@ -168,3 +169,21 @@ def test_params_section_names_the_corpus_for_the_dag(corpus, tmp_path):
     assert {r.corpus for r in rows} == {"mydata"} and {r.split for r in rows} == {"eval"}
     assert "mydata_spoof" in {r.system for r in rows}
     assert cli(["prepare", "custom", "--name", "nodata", "--params", str(params_file), "--out", str(out)]) == 1
+
+
+def test_registry_gives_a_custom_corpus_prepare_and_cache_stages_and_nothing_to_download(corpus):
+    params = custom_params(corpus)
+    stages = {s.name: s for s in pipeline.stages(params)}
+    prepare_stage = stages["prepare_mydata"]
+    assert "download_mydata" not in stages
+    assert prepare_stage.cmd == "asnet prepare custom --name mydata --out data/prepared/mydata"
+    assert prepare_stage.deps == (str(corpus), str(corpus.parent)) and prepare_stage.params == ("prepare_mydata",)
+    assert "asnet/data/adapters/custom.py" in prepare_stage.code
+    assert stages["cache_mydata"].deps == ("data/prepared/mydata",)
+    evaluate = stages["evaluate-asnet_s0-adv"]
+    assert "--cross-corpus-sets mydata" in evaluate.cmd
+    assert "data/cache/mydata/eval" in stages["score-asnet_s0-adv"].deps
+    # as the training corpus: a run trains on its cache
+    params["corpora"] = {"train": "mydata", "test": []}
+    stages = {s.name: s for s in pipeline.stages(params)}
+    assert "data/cache/mydata/train" in stages["train-asnet_s0-base"].deps and "prepare_demo" not in stages
