@@ -201,8 +201,8 @@ def given_splits(rows: list[Row], sources: list[str], config: dict, protocol: Pa
 def our_splits(rows: list[Row], ids: list[str], sources: list[str], config: dict,
                protocol: Path) -> tuple[list[Row], dict]:
     fractions, seed = config["split_fractions"], config["seed"]
-    if any(sources):
-        unit, groups = "source", [source or utt_id for source, utt_id in zip(sources, ids)]
+    if sources:
+        unit, groups = "source", sources
     elif all(row.speaker for row in rows):
         unit, groups = "speaker", [row.speaker for row in rows]
     elif sum(f > 0 for f in fractions) == 1:
@@ -223,7 +223,9 @@ def entries(protocol: Path, root: Path, name: str, config: dict) -> tuple[list[E
     paths = resolve(rows, root, fmt)
     ids = [row.path if fmt == "asvspoof" else utt_id_of(row.path, root) for row in rows]
     check_unique(rows, ids, protocol)
-    sources = [utt_id_of(row.source, root) if row.source else "" for row in rows]
+    # With a source column, each clip's source recording: a spoof's original, a clip without one its own.
+    sources = [utt_id_of(row.source, root) if row.source else utt_id
+               for row, utt_id in zip(rows, ids)] if any(row.source for row in rows) else []
     if any(row.split for row in rows):
         rule = given_splits(rows, sources, config, protocol)
     else:

@@ -127,6 +127,18 @@ def test_split_column_is_used_and_a_speaker_in_two_splits_is_refused_by_name(cor
     assert read_json(tmp_path / "allowed" / "stats.json")["split"]["allow_speaker_overlap"] is True
 
 
+def test_split_column_that_separates_a_spoof_from_its_original_is_refused(corpus, tmp_path, capsys):
+    def leaky(rows):  # every clip its own speaker, so only the source link shows the leak
+        for row in rows:
+            spoof = row["label"] in ("spoof", "FAKE")
+            row.update(speaker=row["path"], split="eval" if spoof else "train",
+                       source=row["path"].replace("_c.", "_a.") if spoof else "")
+        return rows
+    assert prepare(rewrite(corpus, corpus.with_name("sourced_split.csv"), leaky), tmp_path / "out") == 1
+    err = capsys.readouterr().err.strip()
+    assert "source recording(s) in more than one split: spk1/spk1_a (train, eval)" in err
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda rows: rows + [dict(rows[2])], "lines 4 and 30: both are utt_id 'spk1/spk1_c'"),
     (lambda rows: rows + [{**rows[0], "path": "spk1/spk1_a.flac"}], "lines 2 and 30: both are utt_id 'spk1/spk1_a'"),
