@@ -42,7 +42,12 @@ Output: a table (default), or --json / --csv with these stable schemas:
 Every file that cannot be used (unreadable, not audio, empty, silent, non-finite, too short) is
 reported by name with the reason and the others are still scored; files without an audio suffix
 found in a directory are listed as skipped (name one to try it). Exit status: 0 when every file
-was scored, 1 when some were rejected, 2 for a usage error (no file found, no or a bad checkpoint).
+was scored, 1 when some were rejected, 2 for a usage error (no file found, no or a bad checkpoint,
+a bad labels file).
+
+With --labels FILE (a custom-corpus protocol: asnet.data.adapters.custom), the scored files that
+FILE labels are also a test set: its metrics, computed by `asnet evaluate`'s code, are written to
+--metrics-out and summarised after the output (asnet.eval.labelled).
 """
 from __future__ import annotations
 
