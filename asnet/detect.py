@@ -62,14 +62,14 @@ from pathlib import Path
 
 import numpy as np
 
+from asnet.data.audio import AUDIO_SUFFIXES
+
 SAMPLE_RATE = 16000
 SCHEMA = "asnet.detect/1"
 MODELS_DIR = Path("results/models")
 # The default checkpoint: the newest curriculum stage of the default run that exists.
 DEFAULT_RUN = "asnet_s0"
 DEFAULT_STAGES = ("adv", "ood", "energy", "sam", "base")
-AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".webm",
-                            ".mka", ".aif", ".aiff", ".au", ".caf", ".w64", ".wma", ".amr", ".raw"})
 MIN_SECONDS = 0.25  # shorter than a syllable: nothing to judge
 DRIVING_WINDOWS = 3
 PROGRESS_MIN_FILES = 2

@@ -104,8 +104,10 @@ def read_table(path: Path, delimiter: str) -> list[Row]:
 
 
 def read_asvspoof(path: Path) -> list[Row]:
+    with open(path, encoding="utf-8") as f:
+        numbers = [number for number, line in enumerate(f, start=1) if line.strip()]  # protocol_lines skips blanks
     return [Row(number, utt, mapped(label, LABELS, "label", f"{path} line {number}"), system, speaker)
-            for number, (speaker, utt, _, system, label) in enumerate(protocol_lines(path, 5), start=1)]
+            for number, (speaker, utt, _, system, label) in zip(numbers, protocol_lines(path, 5))]
 
 
 def read_protocol(path: Path) -> tuple[list[Row], str]:
@@ -122,7 +124,7 @@ def read_protocol(path: Path) -> tuple[list[Row], str]:
 
 
 def audio_by_stem(root: Path) -> dict[str, list[Path]]:
-    from asnet.detect import AUDIO_SUFFIXES  # light: a table of suffixes
+    from asnet.data.audio import AUDIO_SUFFIXES
 
     found = defaultdict(list)
     for path in sorted(root.rglob("*")):

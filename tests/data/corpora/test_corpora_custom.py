@@ -199,3 +199,10 @@ def test_registry_gives_a_custom_corpus_prepare_and_cache_stages_and_nothing_to_
     params["corpora"] = {"train": "mydata", "test": []}
     stages = {s.name: s for s in pipeline.stages(params)}
     assert "data/cache/mydata/train" in stages["train-asnet_s0-base"].deps and "prepare_demo" not in stages
+
+
+def test_asvspoof_style_errors_name_the_files_line_blank_lines_included(corpus, tmp_path, capsys):
+    protocol = corpus.with_name("blank_lines.txt")
+    protocol.write_text("spk1 spk1_a - - bonafide\n\nspk1 spk1_c - buzz deepfake\n")
+    assert prepare(protocol, tmp_path / "out") == 1
+    assert "blank_lines.txt line 3: unknown label 'deepfake'" in capsys.readouterr().err
