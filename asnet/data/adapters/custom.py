@@ -246,6 +246,10 @@ def command_config(args, params: dict) -> tuple[str, Path, Path, dict]:
                  "allow_speaker_overlap": args.allow_speaker_overlap or None, "workers": args.workers}
         config = {**DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
         return name, args.protocol, args.root or args.protocol.parent, config
+    flags = [flag for flag, value in (("--root", args.root), ("--seed", args.seed), ("--split-fractions", args.split_fractions),
+                                      ("--allow-speaker-overlap", args.allow_speaker_overlap)) if value not in (None, False)]
+    if flags:
+        raise PrepareError(f"{', '.join(flags)} go with --protocol; without it, params prepare_{name} gives them")
     config = settings(params, name, args.workers)
     if config.get("adapter") != ADAPTER:
         raise PrepareError(f"params prepare_{name} has no `adapter: custom`: give --protocol FILE (and --root DIR)")

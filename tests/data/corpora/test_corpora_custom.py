@@ -181,6 +181,9 @@ def test_params_section_names_the_corpus_for_the_dag(corpus, tmp_path):
     assert {r.corpus for r in rows} == {"mydata"} and {r.split for r in rows} == {"eval"}
     assert "mydata_spoof" in {r.system for r in rows}
     assert cli(["prepare", "custom", "--name", "nodata", "--params", str(params_file), "--out", str(out)]) == 1
+    # a split setting on the command line would be ignored beside params: refused instead
+    assert cli(["prepare", "custom", "--name", "mydata", "--seed", "3", "--params", str(params_file),
+                "--out", str(out)]) == 1
 
 
 def test_registry_gives_a_custom_corpus_prepare_and_cache_stages_and_nothing_to_download(corpus):
