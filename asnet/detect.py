@@ -42,7 +42,12 @@ Output: a table (default), or --json / --csv with these stable schemas:
 Every file that cannot be used (unreadable, not audio, empty, silent, non-finite, too short) is
 reported by name with the reason and the others are still scored; files without an audio suffix
 found in a directory are listed as skipped (name one to try it). Exit status: 0 when every file
-was scored, 1 when some were rejected, 2 for a usage error (no file found, no or a bad checkpoint).
+was scored, 1 when some were rejected, 2 for a usage error (no file found, no or a bad checkpoint,
+a bad labels file).
+
+With --labels FILE (a custom-corpus protocol: asnet.data.adapters.custom), the scored files that
+FILE labels are also a test set: its metrics, computed by `asnet evaluate`'s code, are written to
+--metrics-out and summarised after the output (asnet.eval.labelled).
 """
 from __future__ import annotations
 
@@ -57,17 +62,18 @@ from pathlib import Path
 
 import numpy as np
 
+from asnet.data.audio import AUDIO_SUFFIXES
+
 SAMPLE_RATE = 16000
 SCHEMA = "asnet.detect/1"
 MODELS_DIR = Path("results/models")
 # The default checkpoint: the newest curriculum stage of the default run that exists.
 DEFAULT_RUN = "asnet_s0"
 DEFAULT_STAGES = ("adv", "ood", "energy", "sam", "base")
-AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".webm",
-                            ".mka", ".aif", ".aiff", ".au", ".caf", ".w64", ".wma", ".amr", ".raw"})
 MIN_SECONDS = 0.25  # shorter than a syllable: nothing to judge
 DRIVING_WINDOWS = 3
 PROGRESS_MIN_FILES = 2
+METRICS_OUT = "detect-metrics.json"
 CSV_COLUMNS = ["path", "status", "reason", "decision", "p_spoof", "score", "threshold", "energy", "ood",
                "abstain_logit", "abstain", "duration_s", "sample_rate", "channels", "decoder", "n_windows",
                "spoof_windows", "driving_windows"]
@@ -99,6 +105,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-seconds", type=float, default=MIN_SECONDS, help="shorter files are rejected")
     parser.add_argument("--batch-size", type=int, default=8, help="windows per forward pass")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
+    labelled = parser.add_argument_group("labelled set (asnet/eval/labelled.py)")
+    labelled.add_argument("--labels", help="protocol of the files' labels (CSV/TSV path,label[,system,...] or "
+                          "ASVspoof-style): print and write the set's metrics, as `asnet evaluate` computes them")
+    labelled.add_argument("--labels-root", help="folder the labels' paths are under (default: the labels file's)")
+    labelled.add_argument("--metrics-out", default=METRICS_OUT, help="metrics JSON to write (default: %(default)s)")
+    labelled.add_argument("--params", default="params.yaml", help="params file whose `eval` section sets the "
+                          "bootstrap and ECE bins, as for `asnet evaluate` (default: %(default)s)")
 
 
 # --- inputs -----------------------------------------------------------------------------------
@@ -425,19 +438,35 @@ def _setup(args: argparse.Namespace):
         raise UsageError(str(error)) from error
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    labels = _labels(args, files)
     scorer = _scorer(args)
     try:
         point = operating_point.fit(args.operating_point, scorer.meta.get("eer_threshold"), *scorer.dev)
     except ValueError as error:
         raise UsageError(str(error)) from error
-    return files, missing, skipped, policy, scorer, point
+    return files, missing, skipped, policy, scorer, point, labels
+
+
+def _labels(args: argparse.Namespace, files: list[Path]):
+    """(Labels, their match to the inputs, the params `eval` section), checked before anything is scored; or None."""
+    if not args.labels:
+        return None
+    from asnet.data.adapters.common import PrepareError
+    from asnet.eval.labelled import Labels
+    from asnet.utils import load_params
+
+    try:
+        labels = Labels(Path(args.labels), args.labels_root and Path(args.labels_root))
+        return labels, labels.match(files), load_params(args.params)["eval"]
+    except (PrepareError, OSError) as error:
+        raise UsageError(str(error)) from error
 
 
 def main(args: argparse.Namespace) -> int:
     from asnet.utils import progress
 
     try:
-        files, missing, skipped, policy, scorer, point = _setup(args)
+        files, missing, skipped, policy, scorer, point, labels = _setup(args)
     except UsageError as error:
         print(f"asnet detect: error: {error}", file=sys.stderr)
         return 2
@@ -473,4 +502,19 @@ def main(args: argparse.Namespace) -> int:
     }
     text = json.dumps(report, indent=2) + "\n" if args.json else render_csv(report) if args.csv else render_table(report)
     _write(text, args.out)
+    if labels:
+        _labelled_metrics(args, records, labels, meta, point)
     return 1 if report["summary"]["rejected"] else 0
+
+
+def _labelled_metrics(args: argparse.Namespace, records: list[dict], labels, meta: dict, point) -> None:
+    """Write the labelled set's metrics and print their summary (beside the table, or on stderr
+    when stdout carries the JSON or CSV output)."""
+    from asnet.eval.labelled import labelled_metrics, summary
+    from asnet.utils import write_json
+
+    (table, (found, unlabelled, not_given), config) = labels
+    metrics = labelled_metrics(records, table, found, unlabelled, not_given, meta, point.threshold, point.name, config)
+    write_json(args.metrics_out, metrics)
+    stream = sys.stderr if (args.json or args.csv) and args.out is None else sys.stdout
+    stream.write(summary(metrics, args.metrics_out))

@@ -183,9 +183,13 @@ def stages(params: dict) -> list[Stage]:
     """The whole DAG for the given params (families and per-run stages expand from params)."""
     all_stages: list[Stage] = []
     for corpus in corpora(params):
-        if corpus != DEMO:
-            all_stages.append(download_stage(corpus))
-        all_stages += [prepare_stage(corpus), cache_stage(corpus)]
+        if custom_corpus(params, corpus):
+            all_stages.append(custom_prepare_stage(corpus, params))
+        else:
+            if corpus != DEMO:
+                all_stages.append(download_stage(corpus))
+            all_stages.append(prepare_stage(corpus))
+        all_stages.append(cache_stage(corpus))
     all_stages += shift_stages(params)
     for run in runs(params):
         all_stages += train_stages(run, params)
@@ -234,6 +238,25 @@ def prepare_stage(corpus: str) -> Stage:
         deps=(f"data/raw/{corpus}/{DOWNLOAD_MARKER}",),
         outs=(out,),
         params=(f"prepare_{corpus}",),  # params.yaml must have it once the corpus is selected (README)
+        runtime_min=12 * 60, threads=4,
+    )
+
+
+def custom_corpus(params: dict, corpus: str) -> bool:
+    """Your own labelled audio under any name: params `prepare_<corpus>` says `adapter: custom`."""
+    return (params.get(f"prepare_{corpus}") or {}).get("adapter") == "custom"
+
+
+def custom_prepare_stage(corpus: str, params: dict) -> Stage:
+    """Nothing to download: the protocol and the audio folder params name are the inputs."""
+    section = params[f"prepare_{corpus}"]
+    return Stage(
+        name=f"prepare_{corpus}",
+        cmd=f"asnet prepare custom --name {corpus} --out {prepared_dir(corpus)}",
+        modules=("asnet.data.prepare", "asnet.data.adapters.custom"),
+        deps=(section["protocol"], section["root"]),
+        outs=(prepared_dir(corpus),),
+        params=(f"prepare_{corpus}",),
         runtime_min=12 * 60, threads=4,
     )
 

@@ -34,6 +34,9 @@ from asnet.utils import atomic_path
 
 RAW_SAMPLE_RATE = 16000
 SILENCE_PEAK = 1e-4  # below ~3 LSB of 16-bit audio a clip carries no usable signal
+# What a folder of recordings is searched for (asnet detect, custom-corpus protocols that name files by id)
+AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".webm",
+                            ".mka", ".aif", ".aiff", ".au", ".caf", ".w64", ".wma", ".amr", ".raw"})
 BLOCK_FRAMES = 1 << 16  # native frames per block of the streaming reader (~1.4 s at 48 kHz)
 # libsndfile's MPEG and Opus decoders return different samples when a file is read in blocks
 # (libsndfile 1.2.2: Opus loses its pre-skip, ~0.6 off at the start); FFmpeg streams these instead.

@@ -187,16 +187,12 @@ def tdcf_block(table, asv_scores: str) -> dict:
 
 def evaluate(args: argparse.Namespace, config: dict) -> dict:
     from asnet.checkpoint import load_meta
-    from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
-    from asnet.eval.calibration import keeps
     from asnet.eval.scorefile import read_scores
 
     meta = load_meta(args.checkpoint)
     check_cross_corpus(meta, args.corpus, args.cross_corpus)
     table = read_scores(args.scores)
     seen = seen_systems(meta, args.train_index)
-    threshold = meta.get("abstain_threshold")
-    kept = keeps(table.abstain, threshold)
     return {
         "set": getattr(args, "set_name", None) or Path(args.scores).stem,
         "scores": args.scores,
@@ -208,15 +204,29 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
             "train_corpora": meta.get("train_corpora", []),
             "train_systems": None if seen is None else sorted(seen),
         },
+        **set_metrics(table, meta, seen, config, args.in_distribution, args.asv_scores),
+    }
+
+
+def set_metrics(table, meta: dict, seen: set[str] | None, config: dict, in_distribution: str | None = None,
+                asv_scores: str | None = None) -> dict:
+    """The metrics of one scored set under a checkpoint's calibration (meta): what `asnet evaluate`
+    writes, and what `asnet detect --labels` computes for a labelled folder."""
+    from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
+    from asnet.eval.calibration import keeps
+
+    threshold = meta.get("abstain_threshold")
+    kept = keeps(table.abstain, threshold)
+    return {
         **detection_block(table, config),
         "calibration": calibration_block(table, meta["temperature"], config),
         "operating_point": operating_point_block(table, meta),
         "abstention": abstention_block(table, kept, threshold, config),
-        "ood": ood_block(table, args.in_distribution, seen) if args.in_distribution else None,
+        "ood": ood_block(table, in_distribution, seen) if in_distribution else None,
         "per_system": per_system(table, kept, seen),
         "seen_unseen": seen_unseen(table, seen),
         "gate": gate_summary(table),
-        "tdcf": tdcf_block(table, args.asv_scores) if args.asv_scores else None,
+        "tdcf": tdcf_block(table, asv_scores) if asv_scores else None,
     }
 
 

@@ -121,18 +121,28 @@ def check_key(key: str, where: str) -> str:
     return key
 
 
-def audio_facts(path: str) -> tuple[str, float, int] | str:
-    """(sha256, duration_s, sample_rate) of an audio file from its bytes and header, or why not."""
+def audio_facts(path: str, decode: bool = False) -> tuple[str, float, int] | str:
+    """(sha256, duration_s, sample_rate) of an audio file from its bytes and header, or why not.
+    With `decode`, from the decoded samples instead (asnet.data.audio.read_audio: FFmpeg when
+    libsndfile cannot open it), so silent and non-finite files are rejects too: for protocols
+    nobody has checked (custom corpora), at the price of reading every sample."""
     import soundfile
+
+    from asnet.data.audio import AudioError, read_audio
 
     try:
         with open(path, "rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
         if os.path.getsize(path) == 0:
             return "empty (0 bytes)"
+        if decode:
+            wave, rate = read_audio(path)
+            return digest, wave.size / rate, rate
         info = soundfile.info(path)
     except FileNotFoundError:
         return "missing"
+    except AudioError as error:
+        return error.reason
     except Exception as error:  # libsndfile reports bad headers with several exception types
         return f"unreadable ({type(error).__name__})"
     if info.frames <= 0 or info.samplerate <= 0:
@@ -154,11 +164,13 @@ def _row(entry: Entry, facts: tuple[str, float, int], out_dir: str, corpus: str)
     )
 
 
-def describe(entries: Sequence[Entry], out_dir: Path, corpus: str, workers: int) -> tuple[list[ManifestRow], list[dict]]:
-    """Look at every entry's audio (bounded parallelism) -> (manifest rows, rejects)."""
+def describe(entries: Sequence[Entry], out_dir: Path, corpus: str, workers: int,
+             decode: bool = False) -> tuple[list[ManifestRow], list[dict]]:
+    """Look at every entry's audio (bounded parallelism; `decode`: see audio_facts) -> (manifest rows, rejects)."""
     out = os.path.abspath(out_dir)
     rows, rejects = [], []
-    facts = bounded_map(audio_facts, (e.path for e in entries), workers, chunk_size=64)
+    look = functools.partial(audio_facts, decode=decode)
+    facts = bounded_map(look, (e.path for e in entries), workers, chunk_size=64)
     for entry, result in progress(zip(entries, facts), total=len(entries), desc=f"prepare {corpus}", unit="clip"):
         if isinstance(result, str):
             rejects.append({"utt_id": entry.utt_id, "path": relative(entry.path, out), "system": entry.system,
@@ -187,15 +199,16 @@ def stats(rows: Sequence[ManifestRow], rejects: Sequence[dict]) -> dict:
 
 
 def prepare_corpus(corpus: str, entries: Iterable[Entry], out_dir: str | os.PathLike, workers: int,
-                   extra_stats: dict | None = None) -> dict:
-    """Describe the entries' audio and write manifest.csv, rejects.csv and stats.json; returns the stats."""
+                   extra_stats: dict | None = None, decode: bool = False) -> dict:
+    """Describe the entries' audio (`decode`: see audio_facts) and write manifest.csv, rejects.csv
+    and stats.json; returns the stats."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = sorted(entries, key=lambda e: e.utt_id)
     duplicates = [u for u, n in Counter(e.utt_id for e in entries).items() if n > 1]
     if duplicates:
         raise PrepareError(f"{corpus}: the protocol lists {len(duplicates)} utt_id(s) twice, e.g. {duplicates[0]!r}")
-    rows, rejects = describe(entries, out_dir, corpus, workers)
+    rows, rejects = describe(entries, out_dir, corpus, workers, decode)
     write_manifest(rows, out_dir / "manifest.csv")
     write_rejects(rejects, out_dir / "rejects.csv")
     summary = {"corpus": corpus, **stats(rows, rejects), **(extra_stats or {})}
