@@ -101,6 +101,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         config = AttackConfig.from_params(load_params(args.params))
         jobs = plan(config, args.suite)
+        config = config.for_suite(args.suite)
     except ConfigError as error:
         return fail(str(error))
     if not (checkpoint / META).is_file():
