@@ -435,7 +435,7 @@ def check(results: Results, claim: Claim) -> ClaimResult:
     asnet = results.asnet()
     mine = samples_of(asnet, claim, results) if asnet else []
     if not mine:
-        return ClaimResult(claim, NOT_MEASURED, note="ASNet lacks the data")
+        return ClaimResult(claim, NOT_MEASURED, note=f"ASNet lacks the data ({claim.sets})")
     best = best_baseline(results, claim)
     if best is None:
         return ClaimResult(claim, NOT_MEASURED, asnet=over_seeds([claim.statistic(s) for s in mine]),
