@@ -167,6 +167,10 @@ def attacks_dir(run: Run, stage: str) -> str:
     return f"results/attacks/{run.id}/{stage}"
 
 
+def claim_attacks_dir(run: Run, stage: str) -> str:
+    return f"results/claim_attacks/{run.id}/{stage}"
+
+
 def stage_id(kind: str, run: Run, stage: str) -> str:
     """Per-run stage names are flat (`train-asnet_s0-base`): DVC `foreach` families need members
     of one shape, and runs of different models differ in their code dependencies."""
@@ -198,6 +202,8 @@ def stages(params: dict) -> list[Stage]:
             all_stages += [score_stage(run, stage, sets), evaluate_stage(run, stage, sets, params)]
             if run.attacked:
                 all_stages.append(attack_stage(run, stage, params))
+            if claim_attacked(run, stage, params):
+                all_stages.append(claim_attack_stage(run, stage))
     all_stages.append(report_stage(params, all_stages))
     coded = [with_code(s) for s in all_stages]
     return [code_digest_stage(coded), *coded]
@@ -443,10 +449,37 @@ def attack_stage(run: Run, stage: str, params: dict) -> Stage:
     )
 
 
+def claim_attacked(run: Run, stage: str, params: dict) -> bool:
+    """Whether the claims suite attacks this checkpoint: one the claims check may compare, i.e.
+    report.asnet's entry at its stage, or a report.baselines entry at its final stage (the best
+    baseline is chosen by dev EER when the report runs, so every candidate is attacked)."""
+    report = params["report"]
+    if not run.attacked or "claim" not in params["attack"]["suites"]:
+        return False
+    return ((run.entry, stage) == (report["asnet"]["entry"], report["asnet"]["stage"])
+            or (run.entry in report["baselines"] and stage == run.final))
+
+
+def claim_attack_stage(run: Run, stage: str) -> Stage:
+    """The claims suite (attack.suites.claim on attack.suite_subsets.claim: 200 bona fide + 200
+    spoof clips of 1 s) of one checkpoint, for the claims check's adversarial-EER claim."""
+    shards = f"{cache_dir(run.corpus)}/eval"
+    return Stage(
+        name=stage_id("claim_attack", run, stage),
+        cmd=f"asnet attack --checkpoint {checkpoint_dir(run, stage)} --shards {shards} --suite claim"
+        f" --out {claim_attacks_dir(run, stage)}",
+        modules=("asnet.attacks.cli", run_architecture_module(run)),
+        deps=(checkpoint_dir(run, stage), shards),
+        outs=(claim_attacks_dir(run, stage),),
+        params=("attack", "base.sample_rate", "eval.ece_bins"),
+        gpu=1, mem_mb=16000, runtime_min=2 * 60,
+    )
+
+
 def report_stage(params: dict, upstream: list[Stage]) -> Stage:
     """Tables, figures, the claims check, model cards and REPORT.md from every metrics, attack and
     score output (and the training curves) the DAG makes; plus the README excerpt."""
-    wanted = ("evaluate-", "attack-", "score-", "train-", "import-")
+    wanted = ("evaluate-", "attack-", "claim_attack-", "score-", "train-", "import-")
     inputs = [o for s in upstream if s.name.startswith(wanted) for o in s.outs + s.metrics]
     inputs += [p for s in upstream if s.name.startswith("train-") for p in s.plots]
     return Stage(
@@ -455,9 +488,15 @@ def report_stage(params: dict, upstream: list[Stage]) -> Stage:
         modules=("asnet.report.cli",),
         deps=tuple(inputs),
         outs=(REPORT, EXCERPT),
-        params=("runs", "corpora", "report", "shift.codecs", "shift.vocoders"),
+        params=("runs", "corpora", "report", "shift.codecs", "shift.vocoders", *neural_systems_key(params)),
         mem_mb=8000, runtime_min=60, threads=1,
     )
+
+
+def neural_systems_key(params: dict) -> tuple[str, ...]:
+    """prepare_<training corpus>.neural_systems where params has it (asnet.report.collect.neural_systems)."""
+    section = params.get(f"prepare_{params['corpora']['train']}") or {}
+    return (f"prepare_{params['corpora']['train']}.neural_systems",) if "neural_systems" in section else ()
 
 
 def run_architecture_module(run: Run) -> str:

@@ -2,6 +2,11 @@
 
     asnet attack --checkpoint results/models/<run>/<stage> --shards data/cache/demo/eval \\
         --suite grid|full --out results/attacks/<run>/<stage> [--params params.yaml] [--device auto]
+    asnet attack ... --suite claim --out results/claim_attacks/<run>/<stage>
+
+`grid` runs on every evaluated checkpoint, `full` on a run's full_attacks stages, and `claim` (the
+claims check's PGD, on its own larger subset: attack.suite_subsets.claim) on the checkpoints the
+claims check compares.
 
 Threat model
 ------------
@@ -46,7 +51,7 @@ from asnet.utils import DEFAULT_PARAMS, file_sha256, load_params
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", required=True, help="checkpoint directory (model.safetensors + checkpoint.json)")
     parser.add_argument("--shards", required=True, help="waveform shard directory the subset is drawn from")
-    parser.add_argument("--suite", required=True, help="a suite of params attack.suites (grid, full)")
+    parser.add_argument("--suite", required=True, help="a suite of params attack.suites (grid, full, claim)")
     parser.add_argument("--out", required=True, help="directory for the result JSONs and summary.json")
     parser.add_argument("--params", default=DEFAULT_PARAMS)
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
@@ -101,6 +106,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         config = read_config(load_params(args.params))
         jobs = plan(config, args.suite)
+        config = config.for_suite(args.suite)
     except ConfigError as error:
         return fail(str(error))
     if not (checkpoint / META).is_file():

@@ -17,7 +17,8 @@ pgd_linf_more_steps       L∞    reference_eps      sanity: PGD with more_steps
 pgd_linf_more_restarts    L∞    reference_eps      sanity: PGD with more_restarts restarts
 
 A suite (attack.suites.<name>) is a list of these names; each one is a Job, run once over the
-subset in batches of attack.batch_size, giving one result per budget. Every attack returns
+subset in batches of attack.batch_size, giving one result per budget. A suite listed in
+attack.suite_subsets runs on its own subset size and L∞ budgets (AttackConfig.for_suite). Every attack returns
 perturbations within its budget and waveforms within [-1, 1].
 """
 from __future__ import annotations
@@ -185,5 +186,6 @@ def read_config(params: dict) -> AttackConfig:
 def plan(config: AttackConfig, suite: str) -> list[Job]:
     if suite not in config.suites:
         raise ConfigError(f"no suite {suite!r} in attack.suites (have: {', '.join(config.suites)})")
+    config = config.for_suite(suite)
     return [Job(name, ATTACKS[name].budgets(config), dict(ATTACKS[name].settings(config)))
             for name in config.suites[suite]]

@@ -44,6 +44,7 @@ ATTACK_SECTION = {
                "more_restarts": 2, "noise_ratio": 0.5, "blackbox_margin": 0.1, "tolerance_clips": 1},
     "suites": {"grid": ["pgd_linf", "noise_linf", "pgd_linf_unbounded", "pgd_linf_more_steps", "pgd_linf_more_restarts"],
                "full": ALL_ATTACKS},
+    "suite_subsets": {},
 }
 
 

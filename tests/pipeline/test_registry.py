@@ -192,7 +192,21 @@ def test_each_run_gets_train_score_evaluate_and_attack_stages():
         expected = {f"{kind}-{run.id}-{stage}" for kind in kinds for stage in run.stages}
         expected |= {f"{kind}-{run.id}-{stage}" for kind in ("score", "evaluate", "attack") for stage in run.evaluated
                      if kind != "attack" or run.attacked}
+        expected |= {f"claim_attack-{run.id}-{stage}" for stage in run.evaluated
+                     if pipeline.claim_attacked(run, stage, PARAMS)}
         assert names == expected, run.id
+
+
+def test_the_claims_suite_attacks_the_checkpoints_the_claims_check_compares():
+    report = PARAMS["report"]
+    claimed = {s.name.split("-", 1)[1] for s in STAGES if s.name.startswith("claim_attack-")}
+    expected = {f"{run.id}-{report['asnet']['stage'] if run.entry == report['asnet']['entry'] else run.final}"
+                for run in pipeline.runs(PARAMS)
+                if run.attacked and (run.entry == report["asnet"]["entry"] or run.entry in report["baselines"])}
+    assert claimed == expected and claimed
+    report_stage = next(s for s in STAGES if s.name == "report")
+    assert {f"results/claim_attacks/{c.replace('-', '/', 1)}" for c in claimed} <= set(report_stage.deps)
+    assert all("--suite claim" in s.cmd for s in STAGES if s.name.startswith("claim_attack-"))
 
 
 def test_changing_one_seed_changes_only_that_runs_stages():
@@ -211,4 +225,4 @@ def test_changing_one_seed_changes_only_that_runs_stages():
 
 def test_attack_params_reach_only_attack_stages():
     trackers = {s.name for s in STAGES if any(p == "attack" or p.startswith("attack.") for p in s.params)}
-    assert all(name.startswith("attack-") for name in trackers)
+    assert all(name.startswith(("attack-", "claim_attack-")) for name in trackers)
