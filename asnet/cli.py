@@ -41,6 +41,7 @@ USER_ERRORS = (
     "asnet.data.download:DownloadError",
     "asnet.data.adapters.common:PrepareError",
     "asnet.data.corpora:UnknownCorpus",
+    "asnet.runs:RunError",
     "asnet.eval.metrics:ScoreError",
     "asnet.eval.evaluate:CrossCorpusError",
     "asnet.models.importer:ImportRefused",
