@@ -18,7 +18,7 @@ from asnet.eval.evaluate import read_asv_scores
 from asnet.utils import load_params, read_json
 from tests.data.corpora.corpus_fixtures import (
     ASV5_PROTOCOLS, DF21_KEYS, FIXTURE_REJECTS, LA19_PROTOCOLS, LA21_ASV, LA21_KEYS, LIBRISEVOC_SOURCES,
-    WAVEFAKE_SYSTEMS, expected_counts, make_fixture_archive,
+    WAVEFAKE_SYSTEMS, WAVEFAKE_TTS, expected_counts, make_fixture_archive,
 )
 
 CORPORA = ["asvspoof2019_la", "asvspoof2021_la", "asvspoof2021_df", "asvspoof5", "in_the_wild", "wavefake",
@@ -105,13 +105,26 @@ def test_asvspoof2021_df_conditions_carry_every_meta_label(fetched, corpus_param
     out = prepare("asvspoof2021_df", fetched("asvspoof2021_df"), corpus_params)
     with open(out / "conditions.csv", newline="") as f:
         conditions = {r["utt_id"]: r for r in csv.DictReader(f)}
-    vcc = conditions["DF_E_2000090"]
-    assert (vcc["codec"], vcc["codec_tag"], vcc["source"], vcc["vocoder"], vcc["subset"], vcc["language"]) == \
-        ("high_ogg", "DF-C7", "vcc2020", "neural_vocoder_nonautoregressive", "hidden", "Finnish")
+    vcc = conditions["DF_E_2000024"]
+    assert (vcc["codec"], vcc["codec_tag"], vcc["source"], vcc["vocoder"], vcc["subset"], vcc["task"], vcc["team"],
+            vcc["gender_pair"], vcc["language"]) == \
+        ("mp3m4a", "DF-C8", "vcc2020", "traditional_vocoder", "eval", "Task2", "team12", "FF", "G")
     rows = {r.utt_id: r for r in read_manifest(out / "manifest.csv")}
-    assert rows["DF_E_2000090"].language == "Finnish" and rows["DF_E_2000090"].system == "T23"
+    assert rows["DF_E_2000024"].system == "Task2-team12" and rows["DF_E_2000024"].speaker == "TGF1"
     assert len(rows) == len(DF21_KEYS) and not (out / "asv_scores").exists()  # DF has no t-DCF
-    assert read_json(out / "stats.json")["trial_list"] == {"keys_not_listed": 0, "trials": 7, "without_key": 0}
+    assert read_json(out / "stats.json")["trial_list"] == {"keys_not_listed": 0, "trials": 9, "without_key": 0}
+
+
+def test_asvspoof2021_df_languages_are_iso_639_1(fetched, corpus_params, capsys):
+    """The keys tag VCC 2020 trials E/F/G/M and the rest `-`: one code system in the manifest."""
+    raw = fetched("asvspoof2021_df")
+    rows = {r.utt_id: r.language for r in read_manifest(prepare("asvspoof2021_df", raw, corpus_params) / "manifest.csv")}
+    assert rows == {row[1]: {"-": "en", "E": "en", "G": "de"}[row[12]] for row in DF21_KEYS}
+    keys = raw / "keys" / "DF" / "CM" / "trial_metadata.txt"
+    keys.write_text(keys.read_text().replace(" FF G\n", " FF Klingon\n", 1))
+    assert cli(["prepare", "asvspoof2021_df", "--raw", str(raw), "--out", str(raw.parent / "out"),
+                "--params", str(corpus_params)]) == 1
+    assert "(DF_E_2000024): unknown language tag 'Klingon'" in capsys.readouterr().err
 
 
 def test_asvspoof5_splits_systems_conditions_and_track2_lists(fetched, corpus_params):
@@ -148,6 +161,24 @@ def test_wavefake_split_is_source_disjoint_and_train_systems_holds_the_rest_out(
     dropped = sum(1 for r in rows if r.system not in ("bonafide", "ljspeech_melgan") and r.split != "eval")
     assert stats["split"]["held_out_left_out"] == dropped
     assert sorted(stats["systems"]) == sorted(WAVEFAKE_SYSTEMS)
+
+
+def test_wavefake_reads_the_tts_folder_once_despite_its_nested_copy(fetched, corpus_params, capsys):
+    """The published TTS folder repeats itself byte for byte under generated/: one clip per file
+    name, the copies counted; a nested file of the same name with other bytes stops preparation."""
+    raw = fetched("wavefake")
+    tts = raw / "generated_audio" / WAVEFAKE_TTS
+    assert sorted(p.name for p in (tts / "generated").iterdir()) == sorted(p.name for p in tts.glob("*.wav"))
+    out = prepare("wavefake", raw, corpus_params)
+    rows = [r for r in read_manifest(out / "manifest.csv") if r.system == WAVEFAKE_TTS]
+    assert sorted(r.utt_id for r in rows) == [f"{s}__{WAVEFAKE_TTS}" for s in WAVEFAKE_SYSTEMS[WAVEFAKE_TTS]]
+    assert all("/generated/" not in r.path for r in rows)
+    assert read_json(out / "stats.json")["nested_copies_left_out"] == {WAVEFAKE_TTS: len(rows)}
+    (tts / "generated" / "gen_1.wav").write_bytes((tts / "gen_0.wav").read_bytes())
+    assert cli(["prepare", "wavefake", "--raw", str(raw), "--out", str(raw.parent / "out"),
+                "--params", str(corpus_params)]) == 1
+    assert f"{tts / 'generated' / 'gen_1.wav'} and {tts / 'gen_1.wav'} share a name but not their bytes" \
+        in capsys.readouterr().err
 
 
 def test_librisevoc_uses_the_published_lists_else_a_speaker_disjoint_split(fetched, corpus_params):
