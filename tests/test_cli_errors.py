@@ -103,6 +103,19 @@ def test_train_warm_starts_from_the_runs_previous_stage_by_default(tmp_path, mon
     assert train_cli.warm_start("base", None, None) is None
 
 
+@pytest.mark.parametrize("argv, fragment", [
+    (["prepare", "asvspoof2019_la", "--raw", "{tmp}/raw", "--out", "{tmp}/out"], "params has no `prepare_asvspoof2019_la` section"),
+    (["prepare", "wavefake", "--raw", "{tmp}", "--out", "{tmp}/out", "--params", "{tmp}/none.yaml"], "none.yaml"),
+    (["download", "asvspoof2077", "--out", "{tmp}/raw"], "asvspoof2077"),
+    (["download", "in_the_wild", "--out", "{tmp}/raw", "--extracted"], "lacks"),
+])
+def test_corpus_commands_report_user_errors_in_one_line(tmp_path, argv, fragment):
+    (tmp_path / "raw").mkdir()
+    status, err = asnet(*[a.format(tmp=tmp_path) for a in argv])
+    line = one_error_line(err, argv[0])
+    assert status == 2 and fragment in line
+
+
 def fake_command(monkeypatch, error: BaseException):
     module = types.ModuleType("asnet_fake_command")
     module.add_arguments = lambda parser: None

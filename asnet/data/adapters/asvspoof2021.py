@@ -33,7 +33,7 @@ from pathlib import Path
 
 from asnet.data.adapters.common import (
     Entry, PrepareError, check_key, find_one, prepare_corpus, protocol_lines, require_download, settings,
-    spoof_or_bonafide, user_errors, write_table,
+    spoof_or_bonafide, write_table,
 )
 from asnet.utils import atomic_path
 
@@ -120,7 +120,6 @@ def write_asv_scores(raw: Path, out: Path) -> dict:
                            "trials": counts}}
 
 
-@user_errors
 def prepare_track(track: str, args, params: dict) -> int:
     corpus = f"asvspoof2021_{track.lower()}"
     config = settings(params, corpus, args.workers)

@@ -123,7 +123,7 @@ def test_asvspoof2021_df_languages_are_iso_639_1(fetched, corpus_params, capsys)
     keys = raw / "keys" / "DF" / "CM" / "trial_metadata.txt"
     keys.write_text(keys.read_text().replace(" FF G\n", " FF Klingon\n", 1))
     assert cli(["prepare", "asvspoof2021_df", "--raw", str(raw), "--out", str(raw.parent / "out"),
-                "--params", str(corpus_params)]) == 1
+                "--params", str(corpus_params)]) == 2
     assert "(DF_E_2000024): unknown language tag 'Klingon'" in capsys.readouterr().err
 
 
@@ -176,7 +176,7 @@ def test_wavefake_reads_the_tts_folder_once_despite_its_nested_copy(fetched, cor
     assert read_json(out / "stats.json")["nested_copies_left_out"] == {WAVEFAKE_TTS: len(rows)}
     (tts / "generated" / "gen_1.wav").write_bytes((tts / "gen_0.wav").read_bytes())
     assert cli(["prepare", "wavefake", "--raw", str(raw), "--out", str(raw.parent / "out"),
-                "--params", str(corpus_params)]) == 1
+                "--params", str(corpus_params)]) == 2
     assert f"{tts / 'generated' / 'gen_1.wav'} and {tts / 'gen_1.wav'} share a name but not their bytes" \
         in capsys.readouterr().err
 
@@ -200,9 +200,9 @@ def test_librisevoc_uses_the_published_lists_else_a_speaker_disjoint_split(fetch
 def test_prepare_refuses_an_incomplete_download_in_one_line(tmp_path, corpus_params, capsys):
     (tmp_path / "raw").mkdir()
     assert cli(["prepare", "asvspoof2019_la", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"),
-                "--params", str(corpus_params)]) == 1
+                "--params", str(corpus_params)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "not a complete download" in err[0] and not (tmp_path / "out" / "manifest.csv").exists()
+    assert len(err) == 1 and err[0].startswith("asnet prepare: error: ") and "not a complete download" in err[0] and not (tmp_path / "out" / "manifest.csv").exists()
 
 
 def test_a_malformed_protocol_line_is_named(fetched, corpus_params, capsys):
@@ -210,7 +210,7 @@ def test_a_malformed_protocol_line_is_named(fetched, corpus_params, capsys):
     protocol = raw / "LA" / "ASVspoof2019_LA_cm_protocols" / "ASVspoof2019.LA.cm.dev.trl.txt"
     protocol.write_text(protocol.read_text() + "LA_0069 LA_D_9999999 - A01\n")
     assert cli(["prepare", "asvspoof2019_la", "--raw", str(raw), "--out", str(raw.parent / "out"),
-                "--params", str(corpus_params)]) == 1
+                "--params", str(corpus_params)]) == 2
     assert f"{protocol} line 4: 4 fields, expected [5]" in capsys.readouterr().err
 
 
@@ -221,12 +221,13 @@ def test_missing_audio_is_a_named_reject(fetched, corpus_params):
     assert [(r["utt_id"], r["reason"]) for r in rejects] == [("D_0000000001", "missing")]
 
 
-def test_adapter_settings_come_from_params(tmp_path, capsys):
+def test_adapter_settings_come_from_params(tmp_path):
     from asnet.data.adapters import in_the_wild
+    from asnet.data.adapters.common import PrepareError
 
     args = Namespace(raw=tmp_path, out=tmp_path / "out", workers=None)
-    assert in_the_wild.prepare(args, {"base": {}}) == 1
-    assert "params has no `prepare_in_the_wild` section" in capsys.readouterr().err
+    with pytest.raises(PrepareError, match="params has no `prepare_in_the_wild` section"):
+        in_the_wild.prepare(args, {"base": {}})
 
 
 def test_the_table_and_prepare_name_the_same_adapters():
