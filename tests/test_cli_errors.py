@@ -70,14 +70,15 @@ def test_other_commands_report_bad_paths_in_one_line(tmp_path, argv, fragment):
     (["--stage", "sam"], "stage 'sam' warm-starts from the 'base' checkpoint: give --init"),
     (["--run", "asnet_s0", "--stage", "adv"],
      "results/models/asnet_s0/ood: no checkpoint of asnet_s0's previous stage 'ood' to warm-start 'adv' from"),
+    (["--stage", "sam", "--init", "{tmp}/nothing"], "{tmp}/nothing: not a checkpoint directory (model.safetensors missing)"),
 ])
 def test_train_refuses_unknown_runs_and_stages_and_a_missing_previous_stage(tmp_path, argv, fragment):
     """Run from an empty folder: the previous stage's checkpoint is looked up in the run's layout
     (results/models/<run>/<previous stage>) there, and nothing may be trained from random weights."""
-    status, err = asnet("train", *argv, "--cache", tmp_path / "cache", "--out", tmp_path / "model",
-                        "--params", ROOT / "params.yaml", cwd=tmp_path)
+    status, err = asnet("train", *[a.format(tmp=tmp_path) for a in argv], "--cache", tmp_path / "cache",
+                        "--out", tmp_path / "model", "--params", ROOT / "params.yaml", cwd=tmp_path)
     line = one_error_line(err, "train")
-    assert status == 2 and fragment in line
+    assert status == 2 and fragment.format(tmp=tmp_path) in line
     assert not (tmp_path / "model").exists()
 
 
@@ -99,6 +100,8 @@ def test_train_warm_starts_from_the_runs_previous_stage_by_default(tmp_path, mon
     argv = ["train", "--run", "asnet_s0", "--stage", "adv", "--cache", "c", "--out", "o", "--params", str(ROOT / "params.yaml")]
     assert cli.main(argv) == 0
     assert started == {"stage": "adv", "init": "results/models/asnet_s0/ood", "seed": 0}
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "model.safetensors").write_bytes(b"")
     assert cli.main(argv + ["--init", "elsewhere"]) == 0 and started["init"] == "elsewhere"
     assert train_cli.warm_start("base", None, None) is None
 

@@ -51,6 +51,8 @@ def warm_start(stage: str, run, init: str | None) -> str | None:
     if stage not in STAGES:
         raise RunError(f"unknown stage {stage!r} (one of {', '.join(STAGES)})")
     previous = run.init_of(stage) if run else (STAGES[STAGES.index(stage) - 1] if stage != STAGES[0] else None)
+    if init is not None and not (Path(init) / WEIGHTS).is_file():
+        raise RunError(f"{init}: not a checkpoint directory ({WEIGHTS} missing)")
     if init is not None or previous is None:
         return init
     if run is None:
