@@ -141,7 +141,18 @@ def test_every_asnet_curriculum_stage_learns(asnet_curriculum, cache, stage):
     assert after < 0.97 * before, f"{stage}: objective {before:.4f} -> {after:.4f} on the same batch"
 
 
-@pytest.mark.parametrize("run_id", ["lcnn_s0", "rawnet2_s0"])
+NEURAL_BASELINES = ["lcnn_s0", "rawnet2_s0"]
+
+
+def test_every_trained_run_architecture_has_a_learning_test():
+    """A baseline added to params `runs` needs its tiny training here too (imported weights do not)."""
+    from asnet.runs import PRETRAINED, runs
+
+    trained = {run.architecture for run in runs(tiny_params()) if PRETRAINED not in run.stages}
+    assert trained == {"asnet", "trivial"} | {find_run(tiny_params(), r).architecture for r in NEURAL_BASELINES}
+
+
+@pytest.mark.parametrize("run_id", NEURAL_BASELINES)
 def test_every_trained_neural_baseline_learns(cache, tmp_path, run_id):
     params = tiny_params()
     params = run_params(params, find_run(params, run_id))
