@@ -41,6 +41,7 @@ USER_ERRORS = (
     "asnet.data.download:DownloadError",
     "asnet.data.adapters.common:PrepareError",
     "asnet.data.corpora:UnknownCorpus",
+    "asnet.runs:RunError",
     "asnet.eval.metrics:ScoreError",
     "asnet.eval.evaluate:CrossCorpusError",
     "asnet.models.baselines.published_weights:ImportRefused",
@@ -66,8 +67,8 @@ def describe(error: BaseException) -> str:
     if isinstance(error, OSError) and error.filename is not None:
         problem = error.strerror or str(error)
         message = f"{error.filename}: {problem[:1].lower()}{problem[1:]}"
-    elif isinstance(error, KeyError) and error.args:
-        message = str(error.args[0])  # str(KeyError) would quote the message
+    elif isinstance(error, KeyError) and type(error).__str__ is KeyError.__str__ and error.args:
+        message = str(error.args[0])  # str(KeyError) would quote the message (a class of ours may word its own)
     else:
         message = str(error) or type(error).__name__
     return "; ".join(line.strip() for line in message.splitlines() if line.strip())

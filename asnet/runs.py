@@ -26,6 +26,12 @@ import json
 from dataclasses import dataclass
 
 PRETRAINED = "pretrained"  # the stage name of imported weights (no training)
+MODELS = "results/models"  # a run's checkpoints: MODELS/<run id>/<stage> (ARCHITECTURE §3)
+
+
+class RunError(KeyError):
+    """A run id, stage or override that params `runs` does not define (the message names the
+    choices): a user error, reported by the CLI as one line."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,14 @@ class Run:
 
     def init_of(self, stage: str) -> str | None:
         """The stage whose checkpoint `stage` warm-starts from (None for the first)."""
+        if stage not in self.stages:
+            raise RunError(f"run {self.id} has no stage {stage!r} (its stages: {', '.join(self.stages)})")
         i = self.stages.index(stage)
         return self.stages[i - 1] if i else None
+
+    def checkpoint_dir(self, stage: str) -> str:
+        """Where the run's checkpoint of `stage` is written (relative to the project root)."""
+        return f"{MODELS}/{self.id}/{stage}"
 
 
 def lookup(params: dict, dotted: str):
@@ -95,7 +107,7 @@ def find_run(params: dict, run_id: str) -> Run:
     for run in runs(params):
         if run.id == run_id:
             return run
-    raise KeyError(f"no run {run_id!r} in params runs (runs: {', '.join(r.id for r in runs(params))})")
+    raise RunError(f"no run {run_id!r} in params runs (runs: {', '.join(r.id for r in runs(params))})")
 
 
 def test_set_names(run: Run, params: dict) -> list[str]:
@@ -121,7 +133,7 @@ def run_params(params: dict, run: Run) -> dict:
         *parents, last = dotted.split(".")
         section = lookup(resolved, ".".join(parents)) if parents else resolved
         if last not in section:
-            raise KeyError(f"run {run.entry}: `set` names {dotted!r}, which params.yaml does not have")
+            raise RunError(f"run {run.entry}: `set` names {dotted!r}, which params.yaml does not have")
         section[last] = copy.deepcopy(value)
     resolved["base"]["seed"] = run.seed
     resolved["model"] = lookup(resolved, run.config)

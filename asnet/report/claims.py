@@ -3,7 +3,7 @@
 
 Definitions (REPORT.md repeats them):
 - ASNet: params report.asnet (entry asnet at stage adv), every seed that has the data.
-- Baselines: the entries of params report.baselines (lcnn, rawnet2, aasist, aasist_l), each at its
+- Baselines: the entries of params report.baselines (lcnn, rawnet2: the baselines trained here), each at its
   final stage. Not the trivial-cue model (a shortcut audit, not a detector to beat) and not the
   published AASIST weights (trained on another corpus, ASVspoof 2019 LA): params report.references.
 - Best baseline, chosen without test data: the baseline with the lowest dev EER (its dev metrics,

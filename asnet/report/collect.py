@@ -24,8 +24,8 @@ from asnet.report.config import ReportConfig
 from asnet.runs import PRETRAINED, Run, runs, test_set_names
 
 # display names of the entries params.yaml ships; any other entry is shown by its name
-DISPLAY = {"asnet": "ASNet", "lcnn": "LCNN", "rawnet2": "RawNet2", "aasist": "AASIST", "aasist_l": "AASIST-L",
-           "trivial": "Trivial cues", "aasist_published": "AASIST (published)"}
+DISPLAY = {"asnet": "ASNet", "lcnn": "LCNN", "rawnet2": "RawNet2", "trivial": "Trivial cues",
+           "aasist_published": "AASIST (published)"}
 ROLES = ("asnet", "baseline", "reference", "other", "ablation")  # the order rows appear in
 SANITY_ONLY = ("pgd_linf_unbounded", "pgd_linf_more_steps", "pgd_linf_more_restarts")  # attack checks, not benchmarks
 

@@ -4,7 +4,7 @@ that tracks it.
 
     report:
       asnet: {entry: asnet, stage: adv}   # the ASNet checkpoint of the main table and the claims check
-      baselines: [lcnn, rawnet2, aasist, aasist_l]   # the runs the claims check may call "best baseline"
+      baselines: [lcnn, rawnet2]   # the trained runs the claims check may call "best baseline"
       references: [trivial, aasist_published]        # rows shown in every table, never a claims baseline
       claims: {attack: pgd_linf, eps: 0.002, min_clips: 200}   # the claims suite's result behind "adversarial
                                                      # EER (PGD)"; clips per compared group a firm verdict needs

@@ -20,10 +20,13 @@ def test_train_and_bench_commands(tmp_path, make_split, tiny_params):
     cache = tmp_path / "cache" / "fake"
     make_split(cache / "train", 4, 4, seed=0)
     make_split(cache / "dev", 3, 3, seed=1)
-    out = tmp_path / "models" / "asnet" / "sam"
+    base, out = tmp_path / "models" / "asnet" / "base", tmp_path / "models" / "asnet" / "sam"
     live = tmp_path / "curves"
-    argv = ["train", "--stage", "sam", "--cache", str(cache), "--out", str(out), "--params", str(params_path)]
-    assert main(argv + ["--live", str(live), "--device", "cpu"]) == 0
+    common = ["--cache", str(cache), "--params", str(params_path), "--device", "cpu"]
+    assert main(["train", "--stage", "base", "--out", str(base), "--live", str(tmp_path / "base_curves"), *common]) == 0
+    argv = ["train", "--stage", "sam", "--out", str(out), "--init", str(base), *common]
+    assert main(argv + ["--live", str(live)]) == 0
+    assert json.loads((out / "checkpoint.json").read_text())["init"] == str(base)
     assert json.loads((out / "checkpoint.json").read_text())["sam_rho"] == params["train"]["sam"]["rho"]
     assert "total_perturbed" in json.loads((live / "metrics.json").read_text())["train"]
 

@@ -11,12 +11,10 @@ and system). Per-corpus facts beyond the manifest's columns go to side tables be
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import os
 import re
 import shutil
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +22,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from asnet.data.manifest import BONAFIDE, LABELS, SPLITS, ManifestError, ManifestRow, write_manifest, write_rejects
+from asnet.data.manifest import BONAFIDE, LABELS, SPLITS, ManifestRow, write_manifest, write_rejects
 from asnet.data.streaming import bounded_map
 from asnet.utils import atomic_path, progress, write_json
 
@@ -32,28 +30,14 @@ DOWNLOAD_MARKER = ".asnet-download.json"  # asnet.data.download.MARKER (not impo
 
 
 class PrepareError(ValueError):
-    """Input an adapter cannot work from (no download marker, malformed protocol): one line for the user."""
-
-
-def user_errors(prepare: Callable[..., int]) -> Callable[..., int]:
-    """An adapter's prepare(args, params): a PrepareError or ManifestError is one line on stderr and exit 1."""
-
-    @functools.wraps(prepare)
-    def wrapped(*args) -> int:
-        try:
-            return prepare(*args)
-        except (PrepareError, ManifestError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-
-    return wrapped
+    """Input an adapter cannot work from (no download marker, malformed protocol): a user error,
+    which `asnet prepare` reports as one line, exit status 2 (asnet.cli.USER_ERRORS)."""
 
 
 def prepare_from(corpus: str, entries: Callable) -> Callable[..., int]:
     """The prepare(args, params) of an adapter whose `entries(raw, config)` returns the chosen
     entries and the manifest's extra facts (the corpora that need a split of their own)."""
 
-    @user_errors
     def prepare(args, params: dict) -> int:
         config = settings(params, corpus, args.workers)
         chosen, extra = entries(require_download(corpus, args.raw), config)
