@@ -45,7 +45,7 @@ def warm_start(stage: str, run, init: str | None) -> str | None:
     """The checkpoint directory `stage` starts from: --init, else (with --run) the run's previous
     stage's checkpoint, which must exist; None only for a first stage."""
     from asnet.runs import RunError
-    from asnet.train.checkpoint import WEIGHTS
+    from asnet.checkpoint import WEIGHTS
     from asnet.train.stages import STAGES
 
     if stage not in STAGES:

@@ -167,7 +167,7 @@ def test_the_trivial_cue_model_learns(cache, tmp_path):
     """Its trees are fitted, not trained: the loss is the log-loss of its log-odds on the train
     split, before (the prior alone: learning rate 0) and after the trees."""
     from asnet.models.baselines.trivial import shard_cues
-    from asnet.train.checkpoint import load_checkpoint
+    from asnet.checkpoint import load_checkpoint
 
     params = tiny_params()
     params = run_params(params, find_run(params, "trivial_s0"))

@@ -11,6 +11,7 @@ and system). Per-corpus facts beyond the manifest's columns go to side tables be
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import os
 import re

@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from asnet.data.adapters.common import (
-    Entry, PrepareError, group_split, prepare_corpus, protocol_lines, settings, user_errors,
+    Entry, PrepareError, group_split, prepare_corpus, protocol_lines, settings,
 )
 from asnet.data.manifest import BONAFIDE, SPLITS
 
@@ -260,7 +260,6 @@ def command_config(args, params: dict) -> tuple[str, Path, Path, dict]:
     return name, Path(config["protocol"]), Path(config["root"]), config
 
 
-@user_errors
 def prepare(args, params: dict) -> int:
     name, protocol, root, config = command_config(args, params)
     if not protocol.is_file():

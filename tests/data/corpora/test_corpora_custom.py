@@ -119,7 +119,7 @@ def test_split_column_is_used_and_a_speaker_in_two_splits_is_refused_by_name(cor
     assert {r.speaker: r.split for r in rows}["spk6"] == "eval"  # `test` means eval
     leaky = rewrite(corpus, corpus.with_name("leaky.csv"), lambda rows: with_split(rows, leak=True))
     capsys.readouterr()
-    assert prepare(leaky, tmp_path / "leaky") == 1
+    assert prepare(leaky, tmp_path / "leaky") == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "spk1 (train, eval)" in err and "--allow-speaker-overlap" in err
     assert not (tmp_path / "leaky" / "manifest.csv").exists()
@@ -134,7 +134,7 @@ def test_split_column_that_separates_a_spoof_from_its_original_is_refused(corpus
             row.update(speaker=row["path"], split="eval" if spoof else "train",
                        source=row["path"].replace("_c.", "_a.") if spoof else "")
         return rows
-    assert prepare(rewrite(corpus, corpus.with_name("sourced_split.csv"), leaky), tmp_path / "out") == 1
+    assert prepare(rewrite(corpus, corpus.with_name("sourced_split.csv"), leaky), tmp_path / "out") == 2
     err = capsys.readouterr().err.strip()
     assert "source recording(s) in more than one split: spk1/spk1_a (train, eval)" in err
 
@@ -151,7 +151,7 @@ def test_split_column_that_separates_a_spoof_from_its_original_is_refused(corpus
 ])
 def test_protocol_errors_are_one_line(corpus, tmp_path, capsys, edit, message):
     protocol = rewrite(corpus, corpus.with_name("broken.csv"), edit)
-    assert prepare(protocol, tmp_path / "out") == 1
+    assert prepare(protocol, tmp_path / "out") == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err, err
 
@@ -180,10 +180,10 @@ def test_params_section_names_the_corpus_for_the_dag(corpus, tmp_path):
     rows = read_manifest(out / "manifest.csv")
     assert {r.corpus for r in rows} == {"mydata"} and {r.split for r in rows} == {"eval"}
     assert "mydata_spoof" in {r.system for r in rows}
-    assert cli(["prepare", "custom", "--name", "nodata", "--params", str(params_file), "--out", str(out)]) == 1
+    assert cli(["prepare", "custom", "--name", "nodata", "--params", str(params_file), "--out", str(out)]) == 2
     # a split setting on the command line would be ignored beside params: refused instead
     assert cli(["prepare", "custom", "--name", "mydata", "--seed", "3", "--params", str(params_file),
-                "--out", str(out)]) == 1
+                "--out", str(out)]) == 2
 
 
 def test_registry_gives_a_custom_corpus_prepare_and_cache_stages_and_nothing_to_download(corpus):
@@ -207,5 +207,5 @@ def test_registry_gives_a_custom_corpus_prepare_and_cache_stages_and_nothing_to_
 def test_asvspoof_style_errors_name_the_files_line_blank_lines_included(corpus, tmp_path, capsys):
     protocol = corpus.with_name("blank_lines.txt")
     protocol.write_text("spk1 spk1_a - - bonafide\n\nspk1 spk1_c - buzz deepfake\n")
-    assert prepare(protocol, tmp_path / "out") == 1
+    assert prepare(protocol, tmp_path / "out") == 2
     assert "blank_lines.txt line 3: unknown label 'deepfake'" in capsys.readouterr().err
