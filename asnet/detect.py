@@ -57,6 +57,8 @@ from pathlib import Path
 
 import numpy as np
 
+from asnet.eval.decision import says_bonafide
+
 SAMPLE_RATE = 16000
 SCHEMA = "asnet.detect/1"
 MODELS_DIR = Path("results/models")
@@ -226,7 +228,7 @@ class Judge:
         score, energy, abstain = float(outputs["score"]), float(outputs["energy"]), float(outputs["abstain"])
         abstains = self.abstain_threshold is not None and abstain > self.abstain_threshold
         return {
-            "decision": "abstain" if abstains else ("bonafide" if score > self.threshold else "spoof"),
+            "decision": "abstain" if abstains else ("bonafide" if says_bonafide(score, self.threshold) else "spoof"),
             "p_spoof": float(self.p_spoof(score)), "score": score, "threshold": self.threshold,
             "energy": energy, "ood": self.ood_threshold is not None and energy > self.ood_threshold,
             "abstain_logit": abstain, "abstain": abstains,
@@ -255,7 +257,7 @@ def _window_table(starts: list[int], outputs: dict[str, np.ndarray], judge: Judg
                "p_spoof": float(p_spoof[k]), "energy": float(outputs["energy"][k]),
                "abstain_logit": float(outputs["abstain"][k])} for k, s in enumerate(starts)]
     return {"window_seconds": policy.window / SAMPLE_RATE, "hop_seconds": policy.hop / SAMPLE_RATE,
-            "count": len(starts) + silent, "silent": silent, "spoof": int((scores <= judge.threshold).sum()),
+            "count": len(starts) + silent, "silent": silent, "spoof": int((~says_bonafide(scores, judge.threshold)).sum()),
             "driving": driving_windows(scores, judge.threshold, spoof_side, DRIVING_WINDOWS), "list": listed}
 
 
@@ -325,7 +327,7 @@ def score_file(path: Path, scorer, judge: Judge, policy, min_samples: int, batch
     else:
         outputs = aggregate(window_outputs)
         record["windows"] = _window_table(starts, window_outputs, judge, policy, silent,
-                                          spoof_side=float(outputs["score"]) <= judge.threshold)
+                                          spoof_side=not says_bonafide(float(outputs["score"]), judge.threshold))
     if not all(np.isfinite(v).all() for v in outputs.values()):
         return {**record, "reason": "non-finite model output"}
     return {**record, **judge.fields(outputs), "status": "scored"}

@@ -112,17 +112,14 @@ def calibration_block(table, temperature: float, config: dict) -> dict:
     }
 
 
-def operating_point_block(table, meta: dict) -> dict | None:
+def operating_point_block(table, meta: dict, threshold: float) -> dict:
     """What a user of the checkpoint gets at its dev-fitted EER threshold (the default operating
     point of `asnet detect`): the error rates on this set and the mean calibrated P(spoof) of each
     class. On held-out bona fide (new speakers, languages, channels) the dev FRR and a low mean
-    P(spoof) are what has to carry over; None for checkpoints without a stored threshold."""
+    P(spoof) are what has to carry over."""
     from asnet.eval.calibration import spoof_probability
     from asnet.eval.operating_point import error_rates
 
-    threshold = meta.get("eer_threshold")
-    if threshold is None:
-        return None
     p_spoof = spoof_probability(table.score, meta["temperature"])
     bonafide = table.labels == 1  # both classes are present: detection_block's EER needs them
     far, frr = error_rates(table.score[bonafide], table.score[~bonafide], threshold)
@@ -136,18 +133,22 @@ def operating_point_block(table, meta: dict) -> dict | None:
     }
 
 
-def abstention_block(table, kept: np.ndarray, threshold: float | None, config: dict) -> dict:
+def abstention_block(table, kept: np.ndarray, tau: float | None, decision: float, config: dict) -> dict:
     """Selective metrics at the stored tau, and risk-coverage/AURC for three rejection scores:
-    the abstention logit (the deployed rule), the energy, and 1 - max-probability (-|score|)."""
-    from asnet.eval.selective import aurc, decision_errors, kept_metrics, risk_at_coverages, risk_coverage
+    the abstention logit (the deployed rule), the energy, and the closeness of the score to the
+    decision threshold. Errors are those of the deployed decision (score > `decision`, the dev
+    EER threshold: asnet.eval.decision), not of score > 0."""
+    from asnet.eval.decision import decision_errors
+    from asnet.eval.selective import aurc, kept_metrics, risk_at_coverages, risk_coverage
 
-    errors = decision_errors(table.score, table.labels)
-    rejection = {"abstain": table.abstain, "energy": table.energy, "confidence": -np.abs(table.score)}
+    errors = decision_errors(table.score, table.labels, decision)
+    rejection = {"abstain": table.abstain, "energy": table.energy, "confidence": -np.abs(table.score - decision)}
     curves = {name: risk_coverage(values, errors) for name, values in rejection.items()}
     grid = np.arange(1, config["rc_points"] + 1) / config["rc_points"]
     return {
-        "threshold": threshold,
-        "at_threshold": kept_metrics(table.score, table.labels, kept),
+        "threshold": tau,
+        "decision_threshold": decision,
+        "at_threshold": kept_metrics(table.score, table.labels, kept, decision),
         "aurc": {name: aurc(*curve) for name, curve in curves.items()},
         "risk_coverage": {"coverage": list(grid), "risk": risk_at_coverages(*curves["abstain"], grid)},
         "full_coverage_error_rate": float(errors.mean()),
@@ -188,11 +189,17 @@ def tdcf_block(table, asv_scores: str) -> dict:
 def evaluate(args: argparse.Namespace, config: dict) -> dict:
     from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
     from asnet.eval.calibration import keeps
+    from asnet.eval.decision import decision_threshold
+    from asnet.eval.metrics import ScoreError
     from asnet.eval.scorefile import read_scores
     from asnet.train.checkpoint import load_meta
 
     meta = load_meta(args.checkpoint)
     check_cross_corpus(meta, args.corpus, args.cross_corpus)
+    try:
+        decision = decision_threshold(meta)
+    except ValueError as error:
+        raise ScoreError(f"{args.checkpoint}: {error}") from None
     table = read_scores(args.scores)
     seen = seen_systems(meta, args.train_index)
     threshold = meta.get("abstain_threshold")
@@ -210,8 +217,8 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
         },
         **detection_block(table, config),
         "calibration": calibration_block(table, meta["temperature"], config),
-        "operating_point": operating_point_block(table, meta),
-        "abstention": abstention_block(table, kept, threshold, config),
+        "operating_point": operating_point_block(table, meta, decision),
+        "abstention": abstention_block(table, kept, threshold, decision, config),
         "ood": ood_block(table, args.in_distribution, seen) if args.in_distribution else None,
         "per_system": per_system(table, kept, seen),
         "seen_unseen": seen_unseen(table, seen),

@@ -6,7 +6,7 @@
     eer_threshold      the dev EER threshold on the score: the operating point (bona fide iff score > t)
     ood_threshold      energy above which a clip is flagged out-of-distribution: the dev energy
                        quantile that flags eval.ood_flag_rate of dev clips
-    dev                uncalibrated dev metrics (AUC, EER %, accuracy at 0, mean energy)
+    dev                uncalibrated dev metrics (AUC, EER % and its threshold, accuracy at 0, mean energy)
 
 The dev scores themselves are written beside the weights (`dev_scores.tsv`, the scores-TSV format
 of asnet.eval.scorefile), so any later tool can fit another operating point on dev without ever
@@ -40,10 +40,12 @@ def dev_metrics(outputs, labels: np.ndarray) -> dict[str, float]:
     from asnet.eval.metrics import compute_eer, negative_log_likelihood, roc_auc
 
     bonafide, spoof = outputs.score[labels == 1], outputs.score[labels == 0]
+    eer, threshold = compute_eer(bonafide, spoof)
     return {
         "ce": negative_log_likelihood(outputs.score, labels),
         "auc": roc_auc(bonafide, spoof),
-        "eer": 100.0 * compute_eer(bonafide, spoof)[0],
+        "eer": 100.0 * eer,
+        "eer_threshold": float(threshold),
         "accuracy": float(np.mean((outputs.score > 0) == (labels == 1))),
         "energy": float(np.mean(outputs.energy)),
     }

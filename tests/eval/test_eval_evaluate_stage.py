@@ -11,8 +11,9 @@ from asnet.eval.metrics import compute_eer, expected_calibration_error, min_tdcf
 from asnet.eval.scorefile import ScoreTable, write_scores
 from asnet.utils import write_json
 
-TEMPERATURE, TAU = 1.5, 0.5
-META = {"model": {}, "stage": "energy", "temperature": TEMPERATURE, "abstain_threshold": TAU, "train_corpora": ["demo"]}
+TEMPERATURE, TAU, EER_THRESHOLD = 1.5, 0.5, 0.7
+META = {"model": {}, "stage": "energy", "temperature": TEMPERATURE, "abstain_threshold": TAU,
+        "eer_threshold": EER_THRESHOLD, "train_corpora": ["demo"]}
 
 
 def synthetic_table(seed: int, energy_shift: float = 0.0) -> ScoreTable:
@@ -79,6 +80,16 @@ def test_metrics_json(setup):
     assert at_tau["n_kept"] == kept.sum() and at_tau["abstain_pct"] == pytest.approx(100 * (1 - kept.mean()), abs=1e-6)
     assert len(metrics["abstention"]["risk_coverage"]["risk"]) == 10
     assert set(metrics["abstention"]["aurc"]) == {"abstain", "energy", "confidence"}
+    # every decision metric at the rule asnet detect applies: score > the dev EER threshold
+    errors = (table.score > EER_THRESHOLD) != (table.labels == 1)
+    assert errors.mean() != ((table.score > 0) != (table.labels == 1)).mean()
+    abstention = metrics["abstention"]
+    assert abstention["decision_threshold"] == EER_THRESHOLD
+    assert abstention["full_coverage_error_rate"] == pytest.approx(errors.mean(), abs=1e-6)
+    assert at_tau["error_rate"] == pytest.approx(errors[kept].mean(), abs=1e-6)
+    order = np.argsort(table.abstain, kind="mergesort")
+    risk = np.cumsum(errors[order]) / np.arange(1, errors.size + 1)
+    assert abstention["aurc"]["abstain"] == pytest.approx(risk.mean(), abs=1e-6)
 
     systems = metrics["per_system"]
     assert [systems[s]["seen"] for s in "ABC"] == [True, True, False]
@@ -222,12 +233,13 @@ def test_directory_form_evaluates_every_set_of_one_checkpoint(setup, capsys):
     assert not (tmp_path / "refused2").exists()
 
 
-def test_operating_point_at_the_dev_eer_threshold(setup):
+def test_operating_point_at_the_dev_eer_threshold(setup, capsys):
     """What `asnet detect` decides by default, measured on the set: FRR of its bona fide, FAR of
     its spoofs and each class's mean calibrated P(spoof) at the checkpoint's stored threshold."""
     tmp_path, checkpoint, params, table = setup
-    assert run(tmp_path, checkpoint, params) == 0
-    assert json.loads((tmp_path / "m.json").read_text())["operating_point"] is None  # no stored threshold
+    write_json(checkpoint / "checkpoint.json", {k: v for k, v in META.items() if k != "eer_threshold"})
+    assert run(tmp_path, checkpoint, params) == 2  # no decision rule: nothing to count errors at
+    assert "checkpoint has no eer_threshold" in capsys.readouterr().err
     write_json(checkpoint / "checkpoint.json", {**META, "train_systems": ["A", "B"], "eer_threshold": 0.25})
     assert run(tmp_path, checkpoint, params) == 0
     point = json.loads((tmp_path / "m.json").read_text())["operating_point"]
