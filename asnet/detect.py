@@ -307,10 +307,8 @@ def score_file(path: Path, scorer, judge: Judge, policy, min_samples: int, batch
                       resampled=info.sample_rate != SAMPLE_RATE, downmixed=info.channels > 1)
         counted = _Counted(blocks)
         whole, starts, window_outputs, silent = _score_segments(path, counted, scorer, policy, batch_size)
-    except AudioError as error:
+    except AudioError as error:  # a data problem: this file is rejected, the others are scored
         return {**record, "reason": error.reason}
-    except Exception as error:  # noqa: BLE001 - a model failure on one file must not stop the others
-        return {**record, "reason": f"model raised {type(error).__name__}: {error}"}
     record["duration_s"] = counted.samples / SAMPLE_RATE
     if whole is not None:
         reason = ("empty" if whole.size == 0 else
@@ -318,10 +316,7 @@ def score_file(path: Path, scorer, judge: Judge, policy, min_samples: int, batch
                   else None if has_signal(whole) else "silent")
         if reason:
             return {**record, "reason": reason}
-        try:
-            outputs = {name: values[0] for name, values in scorer([whole]).items()}
-        except Exception as error:  # noqa: BLE001
-            return {**record, "reason": f"model raised {type(error).__name__}: {error}"}
+        outputs = {name: values[0] for name, values in scorer([whole]).items()}  # a model error is raised
     elif window_outputs is None:
         return {**record, "reason": f"silent (none of its {silent} windows carries signal)"}
     else:

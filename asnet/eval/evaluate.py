@@ -9,7 +9,9 @@
         [--asv-scores ASV_SCORES.txt]                            # min t-DCF (2019 legacy + 2021 revised)
 
 The temperature and abstention threshold come from the checkpoint (fitted on dev); nothing is
-fitted here, and no score is ever re-oriented with the labels. Metric conventions: see
+fitted here, and no score is ever re-oriented with the labels. The clips `asnet score` rejected
+(<set>.rejects.csv beside the scores) are counted under "rejects", and a set with more than
+params eval.max_reject_fraction of its clips rejected fails the command (asnet.eval.rejects). Metric conventions: see
 asnet.eval.metrics, asnet.eval.selective, asnet.eval.calibration.
 """
 from __future__ import annotations
@@ -189,6 +191,7 @@ def tdcf_block(table, asv_scores: str) -> dict:
 def evaluate(args: argparse.Namespace, config: dict) -> dict:
     from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
     from asnet.eval.calibration import keeps
+    from asnet.eval import rejects
     from asnet.eval.decision import decision_threshold
     from asnet.eval.metrics import ScoreError
     from asnet.eval.scorefile import read_scores
@@ -201,6 +204,8 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
     except ValueError as error:
         raise ScoreError(f"{args.checkpoint}: {error}") from None
     table = read_scores(args.scores)
+    rejected = rejects.summary(rejects.read_reasons(args.scores), len(table))
+    rejects.check_bound(rejected, config["max_reject_fraction"], args.scores)
     seen = seen_systems(meta, args.train_index)
     threshold = meta.get("abstain_threshold")
     kept = keeps(table.abstain, threshold)
@@ -216,6 +221,7 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
             "train_systems": None if seen is None else sorted(seen),
         },
         **detection_block(table, config),
+        "rejects": rejected,
         "calibration": calibration_block(table, meta["temperature"], config),
         "operating_point": operating_point_block(table, meta, decision),
         "abstention": abstention_block(table, kept, threshold, decision, config),

@@ -9,7 +9,7 @@
     dev                uncalibrated dev metrics (AUC, EER % and its threshold, accuracy at 0, mean energy)
 
 The dev scores themselves are written beside the weights (`dev_scores.tsv`, the scores-TSV format
-of asnet.eval.scorefile), so any later tool can fit another operating point on dev without ever
+of asnet.eval.scorefile, and its rejects file `dev_scores.rejects.csv`), so any later tool can fit another operating point on dev without ever
 touching test labels. Nothing here reads a test set.
 """
 from __future__ import annotations
@@ -67,10 +67,13 @@ def fit_calibration(outputs, labels: np.ndarray, params: dict) -> dict:
 
 
 def write_dev_scores(directory: str | Path, outputs, dev: WaveShards, temperature: float) -> None:
+    """dev_scores.tsv and, as beside every scores TSV, its rejects file (dev_scores.rejects.csv)."""
+    from asnet.eval.rejects import rejects_path
     from asnet.eval.score import score_table
-    from asnet.eval.scorefile import write_scores
+    from asnet.eval.scorefile import write_rejects, write_scores
 
     write_scores(Path(directory) / DEV_SCORES, score_table(outputs, dev.clips, temperature))
+    write_rejects(rejects_path(Path(directory) / DEV_SCORES), outputs.rejects)
 
 
 def calibrate_on_dev(model, dev: WaveShards, params: dict, device, outputs=None) -> tuple[dict, object]:

@@ -8,8 +8,14 @@ from asnet.cli import main as cli_main
 from asnet.data.shards import ClipInfo, write_index
 from asnet.eval.calibration import spoof_probability
 from asnet.eval.metrics import compute_eer, expected_calibration_error, min_tdcf, ood_auroc, roc_auc
-from asnet.eval.scorefile import ScoreTable, write_scores
+from asnet.eval.scorefile import ScoreTable, write_rejects, write_scores
 from asnet.utils import write_json
+
+def write_set(path, table: ScoreTable) -> None:
+    """A scores TSV as `asnet score` leaves it: with its (here empty) rejects file beside it."""
+    write_scores(path, table)
+    write_rejects(path.with_name(path.stem + ".rejects.csv"), [])
+
 
 TEMPERATURE, TAU, EER_THRESHOLD = 1.5, 0.5, 0.7
 META = {"model": {}, "stage": "energy", "temperature": TEMPERATURE, "abstain_threshold": TAU,
@@ -46,10 +52,13 @@ def setup(tmp_path):
     checkpoint = tmp_path / "ckpt"
     write_json(checkpoint / "checkpoint.json", {**META, "train_systems": ["A", "B"]})
     params = tmp_path / "params.yaml"
-    params.write_text("eval:\n  ece_bins: 15\n  bootstrap_resamples: 200\n  bootstrap_seed: 0\n  rc_points: 10\n")
+    params.write_text("eval:\n  ece_bins: 15\n  bootstrap_resamples: 200\n  bootstrap_seed: 0\n  rc_points: 10\n"
+                      "  max_reject_fraction: 0.05\n")
     table = synthetic_table(0)
-    write_scores(tmp_path / "eval.tsv", table)
-    write_scores(tmp_path / "codec.tsv", synthetic_table(1, energy_shift=1.5))
+    write_set(tmp_path / "eval.tsv", table)
+    write_rejects(tmp_path / "eval.rejects.csv", [("utt900", "silent"), ("utt901", "empty"), ("utt902", "silent")])
+    write_set(tmp_path / "codec.tsv", synthetic_table(1, energy_shift=1.5))
+    write_rejects(tmp_path / "codec.rejects.csv", [])
     return tmp_path, checkpoint, params, table
 
 
@@ -101,6 +110,22 @@ def test_metrics_json(setup):
     assert metrics["ood"] is None and metrics["tdcf"] is None
 
 
+def test_rejects_are_counted_and_bounded(setup, capsys):
+    """Rejected clips (data problems, asnet score's <set>.rejects.csv) appear in the metrics JSON;
+    a set with more than eval.max_reject_fraction of its clips rejected fails the command."""
+    tmp_path, checkpoint, params, _ = setup
+    assert run(tmp_path, checkpoint, params) == 0
+    rejects = json.loads((tmp_path / "m.json").read_text())["rejects"]
+    assert rejects == {"total": 3, "by_reason": {"empty": 1, "silent": 2}, "fraction": pytest.approx(3 / 103, abs=1e-6)}
+    write_rejects(tmp_path / "eval.rejects.csv", [(f"utt9{i:02d}", "silent") for i in range(6)])  # 6 / 106 > 5 %
+    assert run(tmp_path, checkpoint, params, out="over.json") == 2
+    assert "6 clips rejected (5.7 %, {'silent': 6}) > eval.max_reject_fraction 0.05" in capsys.readouterr().err
+    assert not (tmp_path / "over.json").exists()
+    (tmp_path / "eval.rejects.csv").unlink()
+    assert run(tmp_path, checkpoint, params, out="unknown.json") == 2  # uncounted rejects are not zero rejects
+    assert "eval.rejects.csv: missing" in capsys.readouterr().err
+
+
 def test_same_inputs_give_byte_identical_json(setup):
     tmp_path, checkpoint, params, _ = setup
     assert run(tmp_path, checkpoint, params, out="a.json") == 0
@@ -122,7 +147,7 @@ def test_a_set_with_new_generators_is_out_of_distribution_by_those_generators(se
     tmp_path, checkpoint, params, table = setup
     vocoded = synthetic_table(2, energy_shift=1.5)
     vocoded.system = np.where(vocoded.system == "C", "vocoder_x", vocoded.system)
-    write_scores(tmp_path / "vocoder.tsv", vocoded)
+    write_set(tmp_path / "vocoder.tsv", vocoded)
     assert run(tmp_path, checkpoint, params, scores="vocoder.tsv", extra=["--in-distribution", str(tmp_path / "eval.tsv")]) == 0
     ood = json.loads((tmp_path / "m.json").read_text())["ood"]
     in_energy = table.energy[table.system != "C"]
@@ -168,7 +193,7 @@ def test_tdcf_with_asv_scores(setup):
 
 def test_bad_score_files_are_clear_errors(setup, capsys):
     tmp_path, checkpoint, params, table = setup
-    write_scores(tmp_path / "spoof_only.tsv", table.subset(table.labels == 0))
+    write_set(tmp_path / "spoof_only.tsv", table.subset(table.labels == 0))
     assert run(tmp_path, checkpoint, params, scores="spoof_only.tsv") == 2
     assert "one class is missing: no bona fide scores" in capsys.readouterr().err
 
@@ -204,10 +229,10 @@ def test_directory_form_evaluates_every_set_of_one_checkpoint(setup, capsys):
     tmp_path, checkpoint, params, _ = setup
     scores = tmp_path / "scores"
     scores.mkdir()
-    for name in ("eval", "codec"):
-        (scores / f"{name}.tsv").write_bytes((tmp_path / f"{name}.tsv").read_bytes())
-    write_scores(checkpoint / "dev_scores.tsv", synthetic_table(2))
-    (scores / "otherc.tsv").write_bytes((tmp_path / "eval.tsv").read_bytes())
+    for name, source in (("eval", "eval"), ("codec", "codec"), ("otherc", "eval")):
+        for suffix in (".tsv", ".rejects.csv"):
+            (scores / f"{name}{suffix}").write_bytes((tmp_path / f"{source}{suffix}").read_bytes())
+    write_set(checkpoint / "dev_scores.tsv", synthetic_table(2))
     out = tmp_path / "metrics"
     argv = ["evaluate", "--checkpoint", str(checkpoint), "--scores-dir", str(scores), "--sets", "dev", "eval", "codec",
             "--out-dir", str(out), "--shift-sets", "codec", "--params", str(params)]
