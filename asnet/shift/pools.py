@@ -13,9 +13,11 @@ name -> {family: <one of FAMILIES>, <settings>}. Build them with `pseudo_outlier
 - pseudo-outliers (ARCHITECTURE §5, energy stage) are audio the detector should call unfamiliar:
   speech drowned in white/coloured noise, heavily low- or high-passed speech, time-reversed or
   segment-shuffled speech. Level is kept at the input RMS so loudness is not the cue.
-- train shifts (ood stage) are mild channel changes the prediction should be invariant to: a
-  codec at a bitrate that no evaluation set uses, a mild band-limit, resampling through
-  11.025 kHz, a synthetic room impulse response, gain + shelving EQ.
+- train shifts (ood stage) are mild channel changes the prediction should be invariant to:
+  codecs of families no evaluation set uses (Vorbis, AC-3; the eval sets keep MP3, AAC, Opus,
+  AMR, GSM, G.722 and mu-law, so the codec-shift OOD test stays unseen by family, not just by
+  bitrate), a mild band-limit, resampling through 11.025 kHz, a synthetic room impulse response,
+  gain + shelving EQ.
 """
 from __future__ import annotations
 
@@ -226,12 +228,24 @@ def pseudo_outliers(params: dict) -> dict[str, Transform]:
 
 
 def train_shifts(params: dict) -> dict[str, Transform]:
-    """The ood stage's training shift pool (params: the whole params.yaml dict)."""
-    return build_pool(params["shift"]["pools"]["train_shifts"])
+    """The ood stage's training shift pool (params: the whole params.yaml dict); refused when it
+    shares a codec family with an evaluation set (the codec-shift test would not be unseen)."""
+    pool = build_pool(params["shift"]["pools"]["train_shifts"])
+    if shared := shared_codec_families(pool, params):
+        raise ValueError(f"shift.pools.train_shifts uses codec families of the eval sets ({', '.join(sorted(shared))}):"
+                         " train on codecs no shift.codecs entry uses")
+    return pool
 
 
 def pool_conditions(pool: dict[str, Transform]) -> frozenset[Condition]:
     return frozenset().union(*(t.conditions() for t in pool.values()))
+
+
+def shared_codec_families(pool: dict[str, Transform], params: dict) -> frozenset[str]:
+    """Codec families both in `pool` and in the evaluation sets (must be empty for train shifts)."""
+    from asnet.shift.conditions import codec_families
+
+    return codec_families(pool_conditions(pool)) & codec_families(eval_conditions(params))
 
 
 def eval_conditions(params: dict) -> frozenset[Condition]:
