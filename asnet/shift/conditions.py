@@ -5,7 +5,8 @@ A condition is a hashable tuple:
     ("codec", family, bitrate)      a codec family (aliases folded: libopus == opus) at a bitrate
                                     in bit/s (None for a fixed-rate codec such as GSM 6.10)
     ("band", low_hz, high_hz)       an explicit band-limit
-    ("rate", hz)                    passing through a sample rate other than the project's 16 kHz
+    ("rate", hz)                    passing through a sample rate other than the project's
+                                    (params base.sample_rate)
     ("vocoder", family, settings)   a copy-synthesis vocoder with its settings (sorted items)
     (kind, ...)                     anything else a transform does (noise colour, reversal, ...)
 
@@ -16,7 +17,6 @@ training at another bitrate is not an unseen codec.
 from __future__ import annotations
 
 Condition = tuple
-PROJECT_RATE = 16000  # every shard holds 16 kHz audio (ARCHITECTURE §3)
 
 # encoder names of different libraries that are the same codec
 CODEC_FAMILIES = {

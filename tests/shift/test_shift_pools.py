@@ -77,9 +77,9 @@ def test_pools_share_no_condition_with_the_evaluation_sets(params):
 def test_disjointness_check_catches_a_leak(params):
     """An eval codec spelled with another encoder name is still the same condition."""
     leak = pools.build_pool({"mp3": {"family": "channel", "library": "pyav", "codec": "libmp3lame",
-                                     "container": "mp3", "sample_rate": 16000, "bitrate": 16000}})
+                                     "container": "mp3", "sample_rate": 16000, "bitrate": 16000}}, 16000)
     assert pools.pool_conditions(leak) & pools.eval_conditions(params) == {codec_condition("mp3", 16000)}
-    band = pools.build_pool({"tel": {"family": "filter", "band": [300, 3400]}})
+    band = pools.build_pool({"tel": {"family": "filter", "band": [300, 3400]}}, 16000)
     assert pools.pool_conditions(band) & pools.eval_conditions(params)
 
 
@@ -97,7 +97,7 @@ def test_family_check_catches_an_eval_codec_at_another_bitrate(params):
         "opus": {"family": "channel", "library": "pyav", "codec": "libopus", "container": "ogg",
                  "sample_rate": 16000, "bitrate": 32000},
         "mp2": {"family": "channel", "library": "pyav", "codec": "mp2", "container": "mp2",
-                "sample_rate": 16000, "bitrate": 64000}})
+                "sample_rate": 16000, "bitrate": 64000}}, 16000)
     assert not pools.pool_conditions(other_bitrate) & pools.eval_conditions(params)  # exact names differ
     assert pools.shared_codec_families(other_bitrate, params) == {"opus", "mp3"}
     leaky = {**params, "shift": {**params["shift"], "pools": {"train_shifts": {"opus": {
@@ -109,12 +109,12 @@ def test_family_check_catches_an_eval_codec_at_another_bitrate(params):
 
 def test_unknown_family_is_named():
     with pytest.raises(ValueError, match="unknown transform family 'chorus'"):
-        pools.make_transform({"family": "chorus"})
+        pools.make_transform({"family": "chorus"}, 16000)
 
 
 @pytest.mark.parametrize("color, low_to_high", [("white", (0.04, 0.1)), ("brown", (10.0, 25.0))])
 def test_noise_colours_have_their_slope(color, low_to_high):
-    noise = pools.coloured_noise(160000, pools.NOISE_EXPONENTS[color], np.random.default_rng(0))
+    noise = pools.coloured_noise(160000, pools.NOISE_EXPONENTS[color], np.random.default_rng(0), 16000)
     power = np.abs(np.fft.rfft(noise)) ** 2
     freqs = np.fft.rfftfreq(len(noise), 1 / 16000)
     ratio = power[(freqs >= 100) & (freqs < 200)].sum() / power[(freqs >= 1600) & (freqs < 3200)].sum()
