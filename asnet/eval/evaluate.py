@@ -189,9 +189,9 @@ def tdcf_block(table, asv_scores: str) -> dict:
 
 
 def evaluate(args: argparse.Namespace, config: dict) -> dict:
+    from asnet.eval import rejects
     from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
     from asnet.eval.calibration import keeps
-    from asnet.eval import rejects
     from asnet.eval.decision import decision_threshold
     from asnet.eval.metrics import ScoreError
     from asnet.eval.scorefile import read_scores
@@ -207,8 +207,8 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
     rejected = rejects.summary(rejects.read_reasons(args.scores), len(table))
     rejects.check_bound(rejected, config["max_reject_fraction"], args.scores)
     seen = seen_systems(meta, args.train_index)
-    threshold = meta.get("abstain_threshold")
-    kept = keeps(table.abstain, threshold)
+    tau = meta.get("abstain_threshold")
+    kept = keeps(table.abstain, tau)
     return {
         "set": getattr(args, "set_name", None) or Path(args.scores).stem,
         "scores": args.scores,
@@ -224,7 +224,7 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
         "rejects": rejected,
         "calibration": calibration_block(table, meta["temperature"], config),
         "operating_point": operating_point_block(table, meta, decision),
-        "abstention": abstention_block(table, kept, threshold, decision, config),
+        "abstention": abstention_block(table, kept, tau, decision, config),
         "ood": ood_block(table, args.in_distribution, seen) if args.in_distribution else None,
         "per_system": per_system(table, kept, seen),
         "seen_unseen": seen_unseen(table, seen),
