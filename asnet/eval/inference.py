@@ -30,7 +30,7 @@ import numpy as np
 
 from asnet.data.shards import WaveShards
 from asnet.eval.metrics import ScoreError
-from asnet.eval.windows import DEFAULT_POLICY, WindowPolicy, aggregate, has_signal
+from asnet.eval.windows import WindowPolicy, aggregate, has_signal
 from asnet.utils import progress
 
 
@@ -117,8 +117,8 @@ def score_windows(model, shards: WaveShards, i: int, windows: WindowPolicy, batc
     return aggregate({name: np.concatenate([b[name] for b in per_window]) for name in per_window[0]})
 
 
-def run_model(model, shards: WaveShards, batch_size: int, pad_fraction: float, device="cpu",
-              windows: WindowPolicy = DEFAULT_POLICY) -> ClipOutputs:
+def run_model(model, shards: WaveShards, batch_size: int, pad_fraction: float, device,
+              windows: WindowPolicy) -> ClipOutputs:
     """Score every clip of `shards` with `model` (already in eval mode on `device`)."""
     clips = shards.clips
     results: dict[int, dict | str] = {i: EMPTY for i, c in enumerate(clips) if c.length == 0}

@@ -27,8 +27,11 @@ DEV_SCORES = "dev_scores.tsv"
 def score_dev(model, dev: WaveShards, params: dict, device):
     """Model outputs on the dev split, computed exactly as `asnet score` computes them."""
     from asnet.eval.inference import run_model
+    from asnet.eval.windows import WindowPolicy
 
-    outputs = run_model(model, dev, params["eval"]["batch_size"], params["eval"]["pad_fraction"], str(device))
+    config = params["eval"]
+    windows = WindowPolicy.from_params(config, params["base"]["sample_rate"])
+    outputs = run_model(model, dev, config["batch_size"], config["pad_fraction"], str(device), windows)
     for utt_id, reason in outputs.rejects:
         print(f"dev clip {utt_id} skipped: {reason}", file=sys.stderr)
     labels = dev.labels[[dev.position[u] for u in outputs.utt_id]]

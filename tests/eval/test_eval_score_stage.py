@@ -12,9 +12,11 @@ from asnet.cli import main as cli_main
 from asnet.data.shards import ClipInfo, WaveShards, save_array, to_int16, write_index
 from asnet.eval.inference import length_batches, run_model
 from asnet.eval.metrics import ScoreError
+from asnet.eval.windows import WindowPolicy
 from asnet.eval.scorefile import SCORE_COLUMNS, GATE_COLUMNS, read_scores
 
 TEMPERATURE = 2.0
+WINDOWS = WindowPolicy.from_seconds(30.0, 4.0, 2.0, 16000)
 
 
 @dataclass
@@ -79,14 +81,14 @@ def test_length_batches_group_only_close_lengths():
 
 def test_scores_equal_single_clip_scores_and_data_problems_are_rejected(shard):
     model = FakeDetector().eval()
-    batched = run_model(model, WaveShards(shard), batch_size=4, pad_fraction=0.0)
-    single = run_model(model, WaveShards(shard), batch_size=1, pad_fraction=0.0)
+    batched = run_model(model, WaveShards(shard), batch_size=4, pad_fraction=0.0, device="cpu", windows=WINDOWS)
+    single = run_model(model, WaveShards(shard), batch_size=1, pad_fraction=0.0, device="cpu", windows=WINDOWS)
     assert batched.utt_id == [f"u{i:02d}" for i in range(8)]
     np.testing.assert_allclose(batched.score, single.score, rtol=1e-6)
     np.testing.assert_allclose(batched.logits[:, 1] - batched.logits[:, 0], batched.score, rtol=1e-6)
     assert dict(batched.rejects) == {"x_empty": "empty", "x_silent": "silent"}  # never shown to the model
     # a model that ignores `lengths` sees the zero padding: the reason pad_fraction defaults to 0
-    padded = run_model(model, WaveShards(shard), batch_size=16, pad_fraction=1.0)
+    padded = run_model(model, WaveShards(shard), batch_size=16, pad_fraction=1.0, device="cpu", windows=WINDOWS)
     assert not np.allclose(padded.score, batched.score)
 
 
@@ -96,7 +98,7 @@ def test_a_model_error_is_raised_naming_the_clip_not_turned_into_a_reject(shard,
     short = write_shard(tmp_path / "short", [("u_ok", np.full(800, 0.1, np.float32), "spoof", "sys0"),
                                               ("x_short", np.full(5, 0.1, np.float32), "bonafide", "bonafide")])
     with pytest.raises(RuntimeError) as caught:
-        run_model(FakeDetector().eval(), WaveShards(short), batch_size=1, pad_fraction=0.0)
+        run_model(FakeDetector().eval(), WaveShards(short), batch_size=1, pad_fraction=0.0, device="cpu", windows=WINDOWS)
     assert "while scoring x_short" in caught.value.__notes__
 
     class NaNDetector(FakeDetector):
@@ -106,7 +108,7 @@ def test_a_model_error_is_raised_naming_the_clip_not_turned_into_a_reject(shard,
             return out
 
     with pytest.raises(ScoreError, match="non-finite model output .energy. on u00, u01"):
-        run_model(NaNDetector().eval(), WaveShards(shard), batch_size=4, pad_fraction=0.0)
+        run_model(NaNDetector().eval(), WaveShards(shard), batch_size=4, pad_fraction=0.0, device="cpu", windows=WINDOWS)
 
 
 def test_labels_cannot_influence_scores(shard, tmp_path):
@@ -118,8 +120,8 @@ def test_labels_cannot_influence_scores(shard, tmp_path):
         row["label"] = "spoof" if row["label"] == "bonafide" else "bonafide"
     write_index(relabelled / "index.csv", rows)
     model = FakeDetector().eval()
-    a = run_model(model, WaveShards(shard), 4, 0.0)
-    b = run_model(model, WaveShards(relabelled), 4, 0.0)
+    a = run_model(model, WaveShards(shard), 4, 0.0, device="cpu", windows=WINDOWS)
+    b = run_model(model, WaveShards(relabelled), 4, 0.0, device="cpu", windows=WINDOWS)
     assert np.array_equal(a.score, b.score)
 
 
