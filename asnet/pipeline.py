@@ -293,8 +293,8 @@ def run_params_keys(run: Run) -> list[str]:
     return keys
 
 
-CALIBRATION_PARAMS = ("eval.batch_size", "eval.pad_fraction", "eval.target_coverage", "eval.ood_flag_rate",
-                      "eval.calibration_subset")
+CALIBRATION_PARAMS = ("eval.batch_size", "eval.pad_fraction", "eval.max_clip_seconds", "eval.window_seconds",
+                      "eval.window_hop_seconds", "eval.target_coverage", "eval.ood_flag_rate", "eval.calibration_subset")
 
 
 def train_stages(run: Run, params: dict) -> list[Stage]:
@@ -347,7 +347,7 @@ def import_stage(run: Run) -> Stage:
         modules=("asnet.train.importer",),
         deps=(run.weights, f"{published}/{run.variant}.conf", f"{published}/SHA256SUMS", f"{cache}/dev"),
         outs=(checkpoint_dir(run, PRETRAINED),),
-        params=(*run_params_keys(run), *CALIBRATION_PARAMS),
+        params=("base.sample_rate", *run_params_keys(run), *CALIBRATION_PARAMS),
         gpu=1, mem_mb=16000, runtime_min=60,
     )
 
@@ -427,7 +427,8 @@ def evaluate_stage(run: Run, stage: str, sets: dict[str, str], params: dict) -> 
         modules=("asnet.eval.evaluate",),
         deps=(scores, checkpoint, *sorted({prepared_dir(corpus_of[name]) for name in asv})),
         metrics=tuple(metrics_path(run, stage, name) for name in ("dev", *sets)),
-        params=("eval.ece_bins", "eval.bootstrap_resamples", "eval.bootstrap_seed", "eval.rc_points"),
+        params=("eval.ece_bins", "eval.bootstrap_resamples", "eval.bootstrap_seed", "eval.rc_points",
+                "eval.max_reject_fraction"),
         mem_mb=4000, runtime_min=30, threads=1,
     )
 

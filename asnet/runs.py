@@ -25,6 +25,8 @@ import copy
 import json
 from dataclasses import dataclass
 
+from asnet.utils import check_sample_rates
+
 PRETRAINED = "pretrained"  # the stage name of imported weights (no training)
 MODELS = "results/models"  # a run's checkpoints: MODELS/<run id>/<stage> (ARCHITECTURE §3)
 
@@ -137,4 +139,4 @@ def run_params(params: dict, run: Run) -> dict:
         section[last] = copy.deepcopy(value)
     resolved["base"]["seed"] = run.seed
     resolved["model"] = lookup(resolved, run.config)
-    return resolved
+    return check_sample_rates(resolved)

@@ -21,9 +21,36 @@ DEFAULT_PARAMS = "params.yaml"
 
 
 def load_params(path: str | os.PathLike = DEFAULT_PARAMS) -> dict:
-    """Read params.yaml (the only file holding experiment values)."""
+    """Read params.yaml (the only file holding experiment values); one sample rate is checked."""
     with open(path) as f:
-        return yaml.safe_load(f)
+        return check_sample_rates(yaml.safe_load(f))
+
+
+def model_sample_rate(config: dict) -> int | None:
+    """The rate a model config expects its input at: its front-end's (ASNet: features.sample_rate)
+    or its own (baselines: sample_rate). A checkpoint records its config, so this is also the
+    rate `asnet detect` resamples to for that checkpoint."""
+    rate = config.get("features", {}).get("sample_rate", config.get("sample_rate"))
+    return None if rate is None else int(rate)
+
+
+def check_sample_rates(params: dict) -> dict:
+    """`params`, unless a front-end or model config disagrees with base.sample_rate: every clip is
+    resampled to base.sample_rate (cache, shift sets, detect), so a front-end built for another
+    rate would read the wrong frequencies without any error. params.yaml writes the rate once
+    (base.sample_rate) and aliases it; an override of one alias (dvc exp run -S, a run's `set`)
+    fails here, loudly, instead of splitting the rate."""
+    rate = params.get("base", {}).get("sample_rate")
+    if rate is None:
+        return params
+    configs = {"features": {"features": params.get("features", {})}, "model": params.get("model", {}),
+               **{f"baselines.{name}": config for name, config in params.get("baselines", {}).items()}}
+    wrong = [f"{key} {found}" for key, config in configs.items()
+             if (found := model_sample_rate(config)) is not None and found != rate]
+    if wrong:
+        raise ValueError(f"params: one sample rate everywhere: base.sample_rate is {rate}, but "
+                         f"{', '.join(wrong)} (sample_rate)")
+    return params
 
 
 @contextlib.contextmanager

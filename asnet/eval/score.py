@@ -41,7 +41,9 @@ def sibling(out: str | Path, suffix: str) -> Path:
 
 def export_paths(out: str | Path) -> tuple[Path, Path]:
     """(ASVspoof export, rejects file) written beside a scores TSV."""
-    return sibling(out, ".asvspoof.txt"), sibling(out, ".rejects.csv")
+    from asnet.eval.rejects import rejects_path
+
+    return sibling(out, ".asvspoof.txt"), rejects_path(out)
 
 
 def score_table(outputs, clips, temperature: float):

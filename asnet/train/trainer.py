@@ -49,7 +49,8 @@ import torch
 from asnet.data.shards import WaveShards
 from asnet.eval.calibrate import calibrate_on_dev, calibration_split, dev_metrics, score_dev, write_dev_scores
 from asnet.train.data import plan_epoch, trainable_labels
-from asnet.train.distributed import Context, average_gradients, global_batchnorm, mean_over_processes, setup, teardown
+from asnet.train.distributed import (Context, average_gradients, broadcast_from_main, global_batchnorm,
+                                     mean_over_processes, setup, teardown)
 from asnet.train.loader import PlannedSteps, auto_workers, host_batches
 from asnet.train.optim import WeightEMA, build_optimizer, build_scheduler
 from asnet.train.sam import sam_step
@@ -310,10 +311,12 @@ def train_remaining_epochs(trainer: StageTrainer, dev: WaveShards, params: dict,
     outputs and labels (None when no epoch was left to train)."""
     settings, last = trainer.settings, None
     weights = {f"weight/{name}": w for name, w in trainer.objective.weights.items()}
+    if trainer.objective.needs_decision_threshold:
+        trainer.objective.decision_threshold = initial_decision_threshold(trainer, dev, params)
     while trainer.epoch < settings.epochs:
         train_means, clips_per_s = trainer.train_epoch()
         if not trainer.context.main:  # process 0 scores, logs and saves; the others wait for it
-            trainer.context.barrier()
+            follow_decision_threshold(trainer, None)
             continue
         last = score_dev(trainer.evaluation_model(), dev, params, trainer.device)
         curves = {f"train/{k}": v for k, v in train_means.items()}
@@ -328,8 +331,36 @@ def train_remaining_epochs(trainer: StageTrainer, dev: WaveShards, params: dict,
             f" | dev AUC {curves['dev/auc']:.4f} EER {curves['dev/eer']:.2f}% | {clips_per_s:.1f} clips/s",
             file=sys.stderr,
         )
-        trainer.context.barrier()
+        follow_decision_threshold(trainer, curves["dev/eer_threshold"])
     return last
+
+
+# The abstention head learns the errors of the deployed decision, score > the checkpoint's dev EER
+# threshold (asnet.eval.decision), so its training target uses the dev EER threshold of the
+# current weights: measured on dev before the first step and after every epoch's dev pass (one
+# epoch stale at most). Not an estimate from the training batches' own scores: that would be
+# free of dev labels, but on data the detector is fitted to, its batch EER threshold sits near the
+# cross-entropy boundary 0, which is exactly the argmax rule the deployed threshold differs from
+# (the demo's adv checkpoint: dev EER threshold +2.33). Dev enters training as this one scalar
+# per epoch and never through a gradient (the target is detached); no test data is read.
+def initial_decision_threshold(trainer: StageTrainer, dev: WaveShards, params: dict) -> float:
+    """The dev EER threshold of the weights training starts (or resumes) from."""
+    threshold = None
+    if trainer.context.main:
+        if trainer.history:  # resumed: the dev pass after the last completed epoch measured it
+            threshold = trainer.history[-1]["curves"]["dev/eer_threshold"]
+        else:
+            threshold = dev_metrics(*score_dev(trainer.evaluation_model(), dev, params, trainer.device))["eer_threshold"]
+    return broadcast_from_main(threshold, trainer.context)
+
+
+def follow_decision_threshold(trainer: StageTrainer, threshold: float | None) -> None:
+    """After an epoch: every process takes process 0's new dev EER threshold (a synchronisation
+    point, as the barrier it replaces)."""
+    if trainer.objective.needs_decision_threshold:
+        trainer.objective.decision_threshold = broadcast_from_main(threshold, trainer.context)
+    else:
+        trainer.context.barrier()
 
 
 def run_stage(

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from asnet.eval.scorefile import ScoreTable, write_scores
+from asnet.eval.rejects import rejects_path
+from asnet.eval.scorefile import ScoreTable, write_rejects
+from asnet.eval.scorefile import write_scores as write_table
 from asnet.utils import write_json, write_text
 
 SEEN, UNSEEN = ("sys_a", "sys_b"), ("sys_u",)
@@ -30,7 +32,7 @@ PARAMS = {
                   "trivial": {"architecture": "trivial"}},  # aasist: the published weights' config
     "shift": {"codecs": {name: {"library": "pyav"} for name in CODECS},
               "vocoders": {name: {"family": "world"} for name in VOCODERS}},
-    "eval": {"ece_bins": 10, "bootstrap_resamples": 20, "bootstrap_seed": 0, "rc_points": 10},
+    "eval": {"ece_bins": 10, "bootstrap_resamples": 20, "bootstrap_seed": 0, "rc_points": 10, "max_reject_fraction": 0.01},
     "runs": {
         "asnet": {"config": "model", "stages": ["base", "sam", "energy", "ood", "adv"], "seeds": [0, 1],
                   "evaluate": "all", "full_attacks": ["base", "adv"]},
@@ -44,6 +46,12 @@ PARAMS = {
                "references": ["trivial", "aasist_published"], "claims": {"attack": "pgd_linf", "eps": 0.002, "min_clips": 200},
                "bootstrap": {"resamples": 40, "seed": 0}},
 }
+def write_scores(path: Path, table: ScoreTable) -> None:
+    """A scores TSV and its rejects file, as `asnet score` writes them (no clip rejected here)."""
+    write_table(path, table)
+    write_rejects(rejects_path(path), [])
+
+
 # quality of each (entry, stage): how far apart bona fide and spoof scores lie
 QUALITY = {("asnet", "base"): 1.2, ("asnet", "sam"): 1.4, ("asnet", "energy"): 1.5, ("asnet", "ood"): 1.7,
            ("asnet", "adv"): 2.0, ("cmra_off", "adv"): 1.6, ("lcnn", "base"): 1.3, ("aasist", "base"): 1.1,
