@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from tiny_detector import tiny_checkpoint  # noqa: E402
 
 from asnet.cli import main as cli  # noqa: E402
+from asnet.eval.rejects import rejects_path  # noqa: E402
+from asnet.eval.scorefile import write_rejects  # noqa: E402
 from asnet.utils import read_json  # noqa: E402
 from tests.data.corpora.custom_fixture import write_custom_corpus  # noqa: E402
 
@@ -49,6 +51,7 @@ def scores_tsv(report: dict, protocol: Path, target: Path) -> Path:
             system = "bonafide" if label == "bonafide" else row["system"] or "spoof"
             f.write(f"{Path(row['path']).with_suffix('').as_posix()}\t{record['score']!r}\t{record['p_spoof']!r}\t"
                     f"{record['energy']!r}\t{record['abstain_logit']!r}\t{label}\t{system}\n")
+    write_rejects(rejects_path(target), [])  # evaluate reads the rejects beside every scores TSV
     return target
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import torch
 
+from asnet.checkpoint import load_meta
 from asnet.data.shards import ClipInfo, ShardWriter, WaveShards
 from asnet.runs import find_run, run_params
 from asnet.train.data import cut_batch, plan_epoch, trainable_labels
@@ -87,6 +88,8 @@ def objective_on_train(stage: str, params: dict, weights, cache) -> float:
     train = WaveShards(cache / "train")
     model = build_stage_model(params, weights, torch.device("cpu")).train()
     objective = Objective(stage, params, loss_terms(model))
+    if objective.needs_decision_threshold:  # as in training: the model's own dev EER threshold
+        objective.decision_threshold = load_meta(weights)["eer_threshold"]
     labels = trainable_labels(train)
     crop = round(params["base"]["clip_seconds"] * params["base"]["sample_rate"])
     step = plan_epoch(train, labels, len(train), 1, crop, np.random.default_rng(7))[0]
