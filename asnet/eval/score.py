@@ -112,7 +112,7 @@ def main(args: argparse.Namespace) -> int:
         if args.clips_per_system:
             shards = per_system_view(shards, args.clips_per_system, config["test_subset_seed"])
         try:
-            outputs = run_model(model, shards, config["batch_size"], config["pad_fraction"], device, windows)
+            outputs = run_model(model, shards, config["batch_size"], device, windows)
         except ScoreError as error:
             print(f"asnet score: error: {error}", file=sys.stderr)
             return 2

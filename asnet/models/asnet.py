@@ -130,6 +130,9 @@ class ASNet(nn.Module):
     or one of them: the single-branch ablations, where z is that branch's embedding, the gate is
     fixed to it and the two-view losses (CMRA) do not exist."""
 
+    # zero padding with `lengths` never changes a clip's outputs (layers.py): batch any lengths
+    exact_padding = math.inf
+
     def __init__(self, params: dict):
         super().__init__()
         d = params["embed_dim"]

@@ -28,7 +28,7 @@ def score_dev(model, dev: WaveShards, params: dict, device):
     """Model outputs on the dev split, computed exactly as `asnet score` computes them."""
     from asnet.eval.inference import run_model
 
-    outputs = run_model(model, dev, params["eval"]["batch_size"], params["eval"]["pad_fraction"], str(device))
+    outputs = run_model(model, dev, params["eval"]["batch_size"], str(device))
     for utt_id, reason in outputs.rejects:
         print(f"dev clip {utt_id} skipped: {reason}", file=sys.stderr)
     labels = dev.labels[[dev.position[u] for u in outputs.utt_id]]
