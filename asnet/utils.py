@@ -21,9 +21,12 @@ DEFAULT_PARAMS = "params.yaml"
 
 
 def load_params(path: str | os.PathLike = DEFAULT_PARAMS) -> dict:
-    """Read params.yaml (the only file holding experiment values)."""
+    """Read params.yaml (the only file holding experiment values); recording its reads when
+    asked (asnet.params_log: the test that every value is read)."""
+    from asnet.params_log import recorded
+
     with open(path) as f:
-        return yaml.safe_load(f)
+        return recorded(yaml.safe_load(f))
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ the DAG depends on its own adapter only.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 from asnet.utils import DEFAULT_PARAMS, load_params
@@ -31,7 +32,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--raw", type=Path, help="the downloaded corpus (default: data/raw/<corpus>; not for demo)")
     parser.add_argument("--params", default=DEFAULT_PARAMS, help="params file (default: %(default)s)")
     parser.add_argument("--size", choices=["smoke", "full"], help="demo size (default: params prepare_demo.size)")
-    parser.add_argument("--workers", type=int, help="parallel processes (default: params prepare_<corpus>.workers)")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="parallel processes (default: the CPUs this process may use); the output does not depend on it")
 
 
 def main(args) -> int:
