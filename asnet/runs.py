@@ -125,10 +125,13 @@ def run_params(params: dict, run: Run) -> dict:
             raise KeyError(f"run {run.entry}: `set` names {dotted!r}, which params.yaml does not have")
         section[last] = copy.deepcopy(value)
     resolved["model"] = lookup(resolved, run.config)
-    return with_seed(resolved, run.seed)
+    resolved["base"]["seed"] = run.seed
+    return resolved
 
 
 def with_seed(params: dict, seed: int) -> dict:
-    """params with base.seed = seed: the seed of everything a stage draws. It is the run's (params
-    `runs`), never a params.yaml value, which every run would overwrite."""
-    return {**params, "base": {**params["base"], "seed": seed}}
+    """A copy of params with base.seed = seed: the seed of everything a stage draws. It is a run's
+    (params `runs`, run_params), never a params.yaml value, which every run would overwrite."""
+    params = copy_tree(params)
+    params["base"]["seed"] = seed
+    return params
