@@ -156,7 +156,10 @@ class YinPitch:
 
     def __call__(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         n_frames = 1 + wave.shape[-1] // (self.hop_length * self.decimation)
-        wave = decimate(wave, self.taps, self.decimation)  # may hold one frame more than the input
+        # The low-pass rings on for half its length past the clip's end; that tail is kept (as it
+        # is when zeros follow the clip in a padded batch), so a clip's last F0 frames do not
+        # depend on what follows it. The output may hold a frame more than the input.
+        wave = decimate(F.pad(wave, (0, len(self.taps) // 2)), self.taps, self.decimation)
         frames = frame_signal(wave, self.window + self.tau_max, self.hop_length, left=self.window // 2)[:, :n_frames]
         energy = window_energies(wave, self.window, self.tau_max, self.hop_length)[:, :n_frames]
         d = cmndf(frames, energy, self.window, self.noise_power, self.n_fft)
