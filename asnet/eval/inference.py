@@ -17,6 +17,7 @@ max_clip is scored exactly as before.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,12 @@ class ClipOutputs:
 
 
 FIELDS = ("logits", "score", "energy", "abstain", "gate")
+BATCH_SIZE = 32  # clips per forward pass unless ASNET_SCORE_BATCH or --batch-size say otherwise
+
+
+def default_batch_size() -> int:
+    """Clips per forward pass: an execution knob (no output depends on it), never a params value."""
+    return int(os.environ.get("ASNET_SCORE_BATCH", BATCH_SIZE))
 
 
 def exact_padding(model) -> float:

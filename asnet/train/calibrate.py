@@ -26,9 +26,9 @@ DEV_SCORES = "dev_scores.tsv"
 
 def score_dev(model, dev: WaveShards, params: dict, device):
     """Model outputs on the dev split, computed exactly as `asnet score` computes them."""
-    from asnet.eval.inference import run_model
+    from asnet.eval.inference import default_batch_size, run_model
 
-    outputs = run_model(model, dev, params["eval"]["batch_size"], str(device))
+    outputs = run_model(model, dev, default_batch_size(), str(device))
     for utt_id, reason in outputs.rejects:
         print(f"dev clip {utt_id} skipped: {reason}", file=sys.stderr)
     labels = dev.labels[[dev.position[u] for u in outputs.utt_id]]
