@@ -4,8 +4,8 @@ With ASNET_PARAMS_LOG=<file> in the environment, asnet.utils.load_params returns
 `Recorded` mappings: every key looked up (`[]`, `get`, `in`), or met while iterating a section
 (`dict(section)`, `{**section}`, `.items()`: the code then reads them all), is noted by its dotted
 path in params.yaml, and at exit the process appends one line per key to the file:
-`<command>\t<dotted key>`, the command being `asnet <argv>` (how the registry names a stage's
-cmd). The end-to-end test sets it for a whole DAG run and checks that every value of params.yaml
+`<arguments>\t<dotted key>`, the arguments being the command's after its program (`train --run
+...` for `asnet train --run ...`, `digest ...` for `python -m asnet.pipeline digest ...`). The end-to-end test sets it for a whole DAG run and checks that every value of params.yaml
 is read by a stage that tracks it (tests/pipeline/test_smoke.py). Without the variable,
 load_params returns plain dicts and nothing here runs.
 
@@ -96,6 +96,6 @@ def recorded(tree):
 
 
 def _write(path: str) -> None:
-    command = " ".join(["asnet", *sys.argv[1:]])
+    command = " ".join(sys.argv[1:])
     with open(path, "a") as f:  # one write per process: lines of concurrent stages do not interleave
         f.write("".join(f"{command}\t{key}\n" for key in sorted(_LOG - {""})))

@@ -48,6 +48,6 @@ def test_a_process_with_the_variable_appends_its_reads_at_exit(tmp_path):
     code = f"import sys; from asnet.utils import load_params; sys.argv = ['asnet', 'score', '--x']; load_params({str(path)!r})['model']['embed_dim']"
     for _ in range(2):
         subprocess.run([sys.executable, "-c", code], check=True, env={"ASNET_PARAMS_LOG": str(log), "PATH": "/usr/bin"})
-    assert log.read_text().splitlines() == ["asnet score --x\tmodel", "asnet score --x\tmodel.embed_dim"] * 2
+    assert log.read_text().splitlines() == ["score --x\tmodel", "score --x\tmodel.embed_dim"] * 2
     subprocess.run([sys.executable, "-c", code], check=True, env={"PATH": "/usr/bin"})
     assert len(log.read_text().splitlines()) == 4  # without the variable nothing is recorded

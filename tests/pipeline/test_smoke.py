@@ -116,6 +116,13 @@ def test_dvc_repro_runs_every_stage(dvc_run):
             assert (dest / out).exists(), f"{stage.name} did not write {out}"
 
 
+def arguments(cmd: str) -> tuple[str, ...]:
+    """A stage command's arguments after its program (`asnet` or `python -m <module>`), as
+    asnet.params_log records them."""
+    argv = shlex.split(cmd)
+    return tuple(argv[3:] if argv[1:2] == ["-m"] else argv[1:])
+
+
 def test_every_param_is_read_by_a_stage_that_tracks_it(dvc_run):
     """Real reads, not names: every value of the smoke params was read, while the DAG ran, by a
     stage whose params list tracks it (so DVC reruns that stage when it changes), or is structural
@@ -128,11 +135,11 @@ def test_every_param_is_read_by_a_stage_that_tracks_it(dvc_run):
     dest, params, _ = dvc_run
     registry_reads: set[str] = set()
     stages = pipeline.stages(record(params, registry_reads))
-    by_argv = {tuple(shlex.split(s.cmd)[1:]): s for s in stages}
+    by_arguments = {arguments(s.cmd): s for s in stages}
     read_by = defaultdict(set)  # key -> stages that read it
     for line in (dest / PARAMS_READS).read_text().splitlines():
         command, key = line.split("\t")
-        stage = by_argv.get(tuple(command.split()[1:]))
+        stage = by_arguments.get(tuple(command.split()))
         assert stage is not None, f"a process that is no stage read params: {command}"
         read_by[key].add(stage)
     unread = []
