@@ -50,5 +50,5 @@ def test_cache_writes_every_split_and_rejects_the_corrupt_clip(corpus):
     assert "unreadable" in rejects["c4"] and "sha256" in rejects["c5"]
     resampled = WaveShards(root / "cache" / "train")[1]
     np.testing.assert_allclose(resampled, load_audio(root / "audio" / "c1.wav", 16000), atol=1 / 32767)
-    # waveform shards only: no stage reads cached features (README "Performance")
+    # waveform shards only: no stage reads cached features (README "Measured")
     assert sorted(p.name for p in (root / "cache" / "train").iterdir()) == ["index.csv", "rejects.csv", "wave.npy"]
