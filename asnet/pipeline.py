@@ -278,7 +278,7 @@ def cache_stage(corpus: str) -> Stage:
         modules=("asnet.data.cache",),
         deps=(manifest_of(corpus) if corpus == DEMO else prepared_dir(corpus),),
         outs=tuple(f"{cache_dir(corpus)}/{s}" for s in SPLITS),
-        params=("base.sample_rate", "cache", "features"),
+        params=("base.sample_rate",),
         runtime_min=30 if corpus == DEMO else 12 * 60, threads=4,
     )
 
@@ -293,8 +293,8 @@ def run_params_keys(run: Run) -> list[str]:
     return keys
 
 
-CALIBRATION_PARAMS = ("eval.batch_size", "eval.pad_fraction", "eval.max_clip_seconds", "eval.window_seconds",
-                      "eval.window_hop_seconds", "eval.target_coverage", "eval.ood_flag_rate", "eval.calibration_subset")
+CALIBRATION_PARAMS = ("eval.max_clip_seconds", "eval.window_seconds", "eval.window_hop_seconds", "eval.target_coverage",
+                      "eval.ood_flag_rate", "eval.calibration_subset")
 
 
 def train_stages(run: Run, params: dict) -> list[Stage]:
@@ -303,7 +303,7 @@ def train_stages(run: Run, params: dict) -> list[Stage]:
     stage up to itself (the objectives accumulate)."""
     if run.final == PRETRAINED:
         return [import_stage(run)]
-    out, processes = [], lookup(params, "train.common.processes")
+    out = []
     for stage in run.stages:
         previous = run.init_of(stage)
         level = CURRICULUM.index(stage)
@@ -319,7 +319,7 @@ def train_stages(run: Run, params: dict) -> list[Stage]:
         init = f" --init {checkpoint_dir(run, previous)}" if previous else ""
         out.append(Stage(
             name=stage_id("train", run, stage),
-            cmd=f"{launcher(processes)}asnet train --run {run.id} --stage {stage} --cache {cache} --out {checkpoint_dir(run, stage)}"
+            cmd=f"asnet train --run {run.id} --stage {stage} --cache {cache} --out {checkpoint_dir(run, stage)}"
             f" --live {live}{init}",
             modules=("asnet.train.cli", architecture_module(lookup(params, run.config))),
             deps=(f"{cache}/train", f"{cache}/dev") + ((checkpoint_dir(run, previous),) if previous else ()),
@@ -327,14 +327,9 @@ def train_stages(run: Run, params: dict) -> list[Stage]:
             params=tuple(keys),
             metrics=(f"{live}/metrics.json",) if curves else (),
             plots=(f"{live}/plots/metrics",) if curves else (),
-            gpu=processes if curves else 0, mem_mb=32000, runtime_min=12 * 60, threads=8,
+            gpu=1 if curves else 0, mem_mb=32000, runtime_min=12 * 60, threads=8,
         ))
     return out
-
-
-def launcher(processes: int) -> str:
-    """Data-parallel training over `processes` GPUs (or CPU processes) of one node (asnet.train.distributed)."""
-    return "" if processes == 1 else f"torchrun --standalone --nproc_per_node {processes} --no-python "
 
 
 def import_stage(run: Run) -> Stage:
@@ -398,7 +393,7 @@ def score_stage(run: Run, stage: str, sets: dict[str, str]) -> Stage:
         modules=("asnet.eval.score", run_architecture_module(run)),
         deps=(checkpoint_dir(run, stage), *sets.values()),
         outs=(out,),
-        params=("base.sample_rate", "eval.batch_size", "eval.pad_fraction", "eval.max_clip_seconds", "eval.window_seconds",
+        params=("base.sample_rate", "eval.max_clip_seconds", "eval.window_seconds",
                 "eval.window_hop_seconds") + (("eval.test_subset_seed",) if subset else ()),
         gpu=1, mem_mb=16000, runtime_min=60,
     )

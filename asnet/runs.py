@@ -22,9 +22,9 @@ overrides applied and base.seed set to the run's seed. Light module: the registr
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 
+from asnet.params_log import copy_tree
 from asnet.utils import check_sample_rates
 
 PRETRAINED = "pretrained"  # the stage name of imported weights (no training)
@@ -128,15 +128,23 @@ def test_set_names(run: Run, params: dict) -> list[str]:
 def run_params(params: dict, run: Run) -> dict:
     """params as a stage of `run` sees them: overrides applied, base.seed = the run's seed, and
     the run's model config under "model" (the trainer builds params["model"])."""
-    # A JSON round trip, not deepcopy: YAML aliases (model.features is *features) would stay
-    # shared under deepcopy, and an override of one would silently change the other.
-    resolved = json.loads(json.dumps(params))
+    # copy_tree, not deepcopy: YAML aliases would stay shared under deepcopy, so an override of
+    # one would silently change the other; and it copies without counting as reads (params_log)
+    resolved = copy_tree(params)
     for dotted, value in run.overrides.items():
         *parents, last = dotted.split(".")
         section = lookup(resolved, ".".join(parents)) if parents else resolved
         if last not in section:
             raise RunError(f"run {run.entry}: `set` names {dotted!r}, which params.yaml does not have")
         section[last] = copy.deepcopy(value)
-    resolved["base"]["seed"] = run.seed
     resolved["model"] = lookup(resolved, run.config)
+    resolved["base"]["seed"] = run.seed
     return check_sample_rates(resolved)
+
+
+def with_seed(params: dict, seed: int) -> dict:
+    """A copy of params with base.seed = seed: the seed of everything a stage draws. It is a run's
+    (params `runs`, run_params), never a params.yaml value, which every run would overwrite."""
+    params = copy_tree(params)
+    params["base"]["seed"] = seed
+    return params

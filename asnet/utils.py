@@ -21,9 +21,12 @@ DEFAULT_PARAMS = "params.yaml"
 
 
 def load_params(path: str | os.PathLike = DEFAULT_PARAMS) -> dict:
-    """Read params.yaml (the only file holding experiment values); one sample rate is checked."""
+    """Read params.yaml (the only file holding experiment values); one sample rate is checked, and
+    its reads are recorded when asked (asnet.params_log: the test that every value is read)."""
+    from asnet.params_log import recorded
+
     with open(path) as f:
-        return check_sample_rates(yaml.safe_load(f))
+        return check_sample_rates(recorded(yaml.safe_load(f)))
 
 
 def model_sample_rate(config: dict) -> int | None:
@@ -35,15 +38,15 @@ def model_sample_rate(config: dict) -> int | None:
 
 
 def check_sample_rates(params: dict) -> dict:
-    """`params`, unless a front-end or model config disagrees with base.sample_rate: every clip is
-    resampled to base.sample_rate (cache, shift sets, detect), so a front-end built for another
-    rate would read the wrong frequencies without any error. params.yaml writes the rate once
-    (base.sample_rate) and aliases it; an override of one alias (dvc exp run -S, a run's `set`)
-    fails here, loudly, instead of splitting the rate."""
+    """`params`, unless a model config (ASNet's front-end, a baseline's) disagrees with
+    base.sample_rate: every clip is resampled to base.sample_rate (cache, shift sets, detect), so
+    a front-end built for another rate would read the wrong frequencies without any error.
+    params.yaml writes the rate once (base.sample_rate) and aliases it; an override of one alias
+    (dvc exp run -S, a run's `set`) fails here, loudly, instead of splitting the rate."""
     rate = params.get("base", {}).get("sample_rate")
     if rate is None:
         return params
-    configs = {"features": {"features": params.get("features", {})}, "model": params.get("model", {}),
+    configs = {"model": params.get("model", {}),
                **{f"baselines.{name}": config for name, config in params.get("baselines", {}).items()}}
     wrong = [f"{key} {found}" for key, config in configs.items()
              if (found := model_sample_rate(config)) is not None and found != rate]

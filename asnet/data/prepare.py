@@ -10,6 +10,7 @@ imports no adapter code: each prepare stage of the DAG depends on its own adapte
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--raw", type=Path, help="the downloaded corpus (default: data/raw/<corpus>; not for demo)")
     parser.add_argument("--params", default=DEFAULT_PARAMS, help="params file (default: %(default)s)")
     parser.add_argument("--size", choices=["smoke", "full"], help="demo size (default: params prepare_demo.size)")
-    parser.add_argument("--workers", type=int, help="parallel processes (default: params prepare_<corpus>.workers)")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="parallel processes (default: the CPUs this process may use); the output does not depend on it")
     custom = parser.add_argument_group("custom (your own labelled audio; asnet/data/adapters/custom.py)")
     custom.add_argument("--protocol", type=Path, help="CSV/TSV `path,label[,system,speaker,language,split,source]` "
                         "or ASVspoof-style `SPEAKER UTT - SYSTEM LABEL`")

@@ -29,12 +29,11 @@ from asnet.data.shards import WaveShards
 
 def score_dev(model, dev: WaveShards, params: dict, device):
     """Model outputs on the dev split, computed exactly as `asnet score` computes them."""
-    from asnet.eval.inference import run_model
+    from asnet.eval.inference import default_batch_size, run_model
     from asnet.eval.windows import WindowPolicy
 
-    config = params["eval"]
-    windows = WindowPolicy.from_params(config, params["base"]["sample_rate"])
-    outputs = run_model(model, dev, config["batch_size"], config["pad_fraction"], str(device), windows)
+    windows = WindowPolicy.from_params(params["eval"], params["base"]["sample_rate"])
+    outputs = run_model(model, dev, default_batch_size(), str(device), windows)
     for utt_id, reason in outputs.rejects:
         print(f"dev clip {utt_id} skipped: {reason}", file=sys.stderr)
     labels = dev.labels[[dev.position[u] for u in outputs.utt_id]]

@@ -1,12 +1,12 @@
 """Run a detector over one waveform shard: every clip at full length, labels never read.
 
-Crop/pad policy: clips are scored whole. Clips are sorted by length and batched only with clips
-whose length is within `pad_fraction` of the shortest in the batch; shorter ones are
-zero-padded at the end and the model is called as model(wave, lengths=valid samples per row),
-so it can keep the padding out of its normalisation and pooling (ASNet does; a model without a
-`lengths` argument needs pad_fraction 0). With pad_fraction 0 only equal-length clips share a
-batch, no clip is padded, model(wave) is called, and every score equals the score of that clip
-alone.
+Crop/pad policy: clips are scored whole, and every clip's outputs are those of the clip alone
+(to float rounding), however it is batched. Clips are sorted by length and cut into batches; a
+batch's shorter clips are zero-padded at the end and the model is called as
+model(wave, lengths=valid samples per row) only as far as the model says padding is exact: its
+`exact_padding` attribute, in samples (ASNet zeroes padded frames in every layer: any length;
+the baselines that tile clips to `min_samples`: batches no longer than that). A model without it
+gets batches of equal-length clips only, called as model(wave).
 
 Rejects are data problems only, decided before the model sees the clip: an empty clip ("empty")
 and a clip without signal ("silent": peak below asnet.data.audio.SILENCE_PEAK; a long clip none of
@@ -24,6 +24,7 @@ max_clip is scored exactly as before.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,15 +49,29 @@ class ClipOutputs:
 
 
 FIELDS = ("logits", "score", "energy", "abstain", "gate")
+BATCH_SIZE = 32  # clips per forward pass unless ASNET_SCORE_BATCH or --batch-size say otherwise
 
 
-def length_batches(lengths: list[int], batch_size: int, pad_fraction: float) -> list[list[int]]:
-    """Indices grouped into batches of at most batch_size clips, shortest first; a batch's longest
-    clip is at most (1 + pad_fraction) times its shortest. Deterministic (ties broken by index)."""
+def default_batch_size() -> int:
+    """Clips per forward pass: an execution knob (no output depends on it), never a params value."""
+    return int(os.environ.get("ASNET_SCORE_BATCH", BATCH_SIZE))
+
+
+def exact_padding(model) -> float:
+    """Samples up to which `model` gives a zero-padded clip (with `lengths`) its outputs alone; 0
+    for a model that does not say (then only clips of equal length share a batch)."""
+    return float(getattr(model, "exact_padding", 0))
+
+
+def length_batches(lengths: list[int], batch_size: int, max_samples: int, padding: float) -> list[list[int]]:
+    """Indices grouped into batches of at most batch_size clips and max_samples padded samples,
+    shortest first; clips of different lengths share a batch only when its longest is at most
+    `padding` samples. Deterministic (ties broken by index)."""
     batches: list[list[int]] = []
     for i in sorted(range(len(lengths)), key=lambda i: (lengths[i], i)):
         last = batches[-1] if batches else None
-        if last and len(last) < batch_size and lengths[i] <= lengths[last[0]] * (1 + pad_fraction):
+        fits = last and len(last) < batch_size and (len(last) + 1) * lengths[i] <= max_samples
+        if fits and (lengths[i] == lengths[last[0]] or lengths[i] <= padding):
             last.append(i)
         else:
             batches.append([i])
@@ -117,16 +132,17 @@ def score_windows(model, shards: WaveShards, i: int, windows: WindowPolicy, batc
     return aggregate({name: np.concatenate([b[name] for b in per_window]) for name in per_window[0]})
 
 
-def run_model(model, shards: WaveShards, batch_size: int, pad_fraction: float, device,
-              windows: WindowPolicy) -> ClipOutputs:
-    """Score every clip of `shards` with `model` (already in eval mode on `device`)."""
+def run_model(model, shards: WaveShards, batch_size: int, device, windows: WindowPolicy) -> ClipOutputs:
+    """Score every clip of `shards` with `model` (already in eval mode on `device`). A batch holds
+    at most the samples of batch_size windows: the memory that long clips are scored in."""
     clips = shards.clips
     results: dict[int, dict | str] = {i: EMPTY for i, c in enumerate(clips) if c.length == 0}
     whole = [i for i, c in enumerate(clips) if 0 < c.length and not windows.windowed(c.length)]
     results |= {i: SILENT for i in whole if not has_signal(shards[i])}
     whole = [i for i in whole if i not in results]
     long = [i for i, c in enumerate(clips) if windows.windowed(c.length)]
-    batches = length_batches([clips[i].length for i in whole], batch_size, pad_fraction)
+    batches = length_batches([clips[i].length for i in whole], batch_size, batch_size * windows.window,
+                             exact_padding(model))
     for batch in progress(batches, desc=f"score {shards.directory}", unit="batch"):
         results.update(_forward_clips(model, shards, [whole[j] for j in batch], device))
     if long:

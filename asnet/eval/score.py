@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clips-per-system", type=int, default=None,
                         help="score only this many clips of each system per set (seeded by params eval.test_subset_seed)")
     parser.add_argument("--params", default=DEFAULT_PARAMS)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="clips per forward pass (default: $ASNET_SCORE_BATCH, else 32); no score depends on it")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
 
 
@@ -84,7 +86,7 @@ def jobs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
 def main(args: argparse.Namespace) -> int:
     from asnet.checkpoint import load_checkpoint
     from asnet.data.shards import WaveShards
-    from asnet.eval.inference import run_model
+    from asnet.eval.inference import default_batch_size, run_model
     from asnet.eval.metrics import ScoreError
     from asnet.eval.scorefile import write_asvspoof_export, write_rejects, write_scores
     from asnet.eval.windows import WindowPolicy
@@ -106,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
         if args.clips_per_system:
             shards = per_system_view(shards, args.clips_per_system, config["test_subset_seed"])
         try:
-            outputs = run_model(model, shards, config["batch_size"], config["pad_fraction"], device, windows)
+            outputs = run_model(model, shards, args.batch_size or default_batch_size(), device, windows)
         except ScoreError as error:
             print(f"asnet score: error: {error}", file=sys.stderr)
             return 2

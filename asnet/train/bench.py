@@ -66,7 +66,9 @@ def main(args: argparse.Namespace) -> int:
     from asnet.train.loader import auto_workers
     from asnet.train.trainer import select_device
 
-    params = load_params(args.params)
+    from asnet.runs import with_seed
+
+    params = with_seed(load_params(args.params), 0)  # a bench times steps: any seed does
     device = select_device(args.device)
     train = WaveShards(f"{args.cache}/train")
     workers = auto_workers(device) if args.loader_workers is None else args.loader_workers

@@ -7,17 +7,24 @@
 run's overrides and seed applied, and builds the run's model config; --stage must be one of the
 run's stages, and --init defaults to the checkpoint of the run's previous stage
 (results/models/<run>/<previous stage>; missing, it is an error, never a start from random
-weights). Without --run, params are used as they are (params `model`, base.seed), and every
+weights). Without --run, params are used as they are (params `model`, seed --seed), and every
 curriculum stage after the first needs --init. Unknown runs and stages, and a missing previous
 checkpoint, are user errors (one line, exit 2). Reads <cache>/train and <cache>/dev; writes the
 checkpoint (weights, checkpoint.json, dev_scores.tsv) to --out, the DVCLive training curves to
 --live (default results/train/<run>/<stage>) and its resume state to --resume-dir (default
 results/models/<run>/.resume/<stage>; removed when the stage completes). The logic lives in
 asnet.train.trainer.run_stage.
+
+--processes N (default: environment ASNET_PROCESSES, else 1) trains data-parallel: the command
+replaces itself by `torchrun --standalone --nproc_per_node N --no-python asnet train ...` (the
+same arguments), one process per GPU (asnet.train.distributed). An execution choice, not a
+params value: the weights do not depend on it beyond float rounding, so changing it reruns nothing.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from asnet.utils import DEFAULT_PARAMS, load_params
@@ -26,6 +33,9 @@ from asnet.utils import DEFAULT_PARAMS, load_params
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stage", required=True, help="base | sam | energy | ood | adv")
     parser.add_argument("--run", default=None, help="run id from params runs, e.g. asnet_s0 (default: params as they are)")
+    parser.add_argument("--seed", type=int, default=0, help="seed without --run (a run's seed comes from params runs)")
+    parser.add_argument("--processes", type=int, default=int(os.environ.get("ASNET_PROCESSES", "1")),
+                        help="data-parallel processes, under torchrun (default: $ASNET_PROCESSES, else 1)")
     parser.add_argument("--cache", required=True, help="shard directory with train/ and dev/ (e.g. data/cache/demo)")
     parser.add_argument("--out", required=True, help="checkpoint directory to write")
     parser.add_argument("--init", default=None,
@@ -65,15 +75,23 @@ def warm_start(stage: str, run, init: str | None) -> str | None:
     return path
 
 
+def relaunch_under_torchrun(processes: int) -> None:
+    """Replace this process by torchrun running this same command on `processes` processes."""
+    os.execvp("torchrun", ["torchrun", "--standalone", "--nproc_per_node", str(processes), "--no-python",
+                           "asnet", *sys.argv[1:]])
+
+
 def main(args: argparse.Namespace) -> int:
-    from asnet.runs import find_run, run_params
-    from asnet.train.trainer import run_stage
+    from asnet.runs import find_run, run_params, with_seed
 
     params = load_params(args.params)
     run = find_run(params, args.run) if args.run else None
-    init = warm_start(args.stage, run, args.init)
-    if run:
-        params = run_params(params, run)
+    init = warm_start(args.stage, run, args.init)  # user errors before any process is started
+    if args.processes > 1 and "WORLD_SIZE" not in os.environ:  # torchrun sets it in every process it starts
+        relaunch_under_torchrun(args.processes)
+    from asnet.train.trainer import run_stage
+
+    params = run_params(params, run) if run else with_seed(params, args.seed)
     meta = run_stage(
         args.stage, params, args.cache, args.out,
         init=init, live_dir=args.live, resume_dir=args.resume_dir, device=args.device, run_id=args.run,

@@ -74,22 +74,54 @@ def shard(tmp_path_factory):
     return write_shard(tmp_path_factory.mktemp("shards") / "eval", clips)
 
 
-def test_length_batches_group_only_close_lengths():
-    assert length_batches([5, 3, 5, 5, 3], 2, 0.0) == [[1, 4], [0, 2], [3]]
-    assert length_batches([100, 105, 120], 8, 0.1) == [[0, 1], [2]]
+def test_length_batches_pad_only_as_far_as_the_model_is_exact():
+    assert length_batches([5, 3, 5, 5, 3], 2, 100, padding=0) == [[1, 4], [0, 2], [3]]
+    assert length_batches([5, 3, 5, 5, 3], 8, 100, padding=float("inf")) == [[1, 4, 0, 2, 3]]
+    assert length_batches([100, 105, 120, 120], 8, 1000, padding=110) == [[0, 1], [2, 3]]
+    assert length_batches([100, 105, 120], 8, 240, padding=float("inf")) == [[0, 1], [2]]  # samples bound
 
 
 def test_scores_equal_single_clip_scores_and_data_problems_are_rejected(shard):
     model = FakeDetector().eval()
-    batched = run_model(model, WaveShards(shard), batch_size=4, pad_fraction=0.0, device="cpu", windows=WINDOWS)
-    single = run_model(model, WaveShards(shard), batch_size=1, pad_fraction=0.0, device="cpu", windows=WINDOWS)
+    batched = run_model(model, WaveShards(shard), 4, "cpu", WINDOWS)
+    single = run_model(model, WaveShards(shard), 1, "cpu", WINDOWS)
     assert batched.utt_id == [f"u{i:02d}" for i in range(8)]
     np.testing.assert_allclose(batched.score, single.score, rtol=1e-6)
     np.testing.assert_allclose(batched.logits[:, 1] - batched.logits[:, 0], batched.score, rtol=1e-6)
     assert dict(batched.rejects) == {"x_empty": "empty", "x_silent": "silent"}  # never shown to the model
-    # a model that ignores `lengths` sees the zero padding: the reason pad_fraction defaults to 0
-    padded = run_model(model, WaveShards(shard), batch_size=16, pad_fraction=1.0, device="cpu", windows=WINDOWS)
+    # a model that ignores `lengths` sees zero padding: why one without `exact_padding` gets none
+    model.exact_padding = float("inf")
+    padded = run_model(model, WaveShards(shard), 16, "cpu", WINDOWS)
     assert not np.allclose(padded.score, batched.score)
+
+
+def test_asnet_scored_in_mixed_length_batches_equals_clip_by_clip(tmp_path, monkeypatch):
+    """The real model: batches of clips of different lengths give every clip its scores alone."""
+    from asnet.eval import inference
+    from asnet.models import build_model
+    from asnet.utils import load_params
+
+    torch.manual_seed(0)
+    model = build_model(load_params(Path(__file__).parents[2] / "params.yaml")["model"]).eval()
+    for module in model.modules():  # BatchNorm shifts as after training: padding would show
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.bias.data.uniform_(-0.5, 0.5)
+    rng = np.random.default_rng(0)
+    clips = []
+    for i, n in enumerate([3000, 4711, 5200, 6401, 7000, 8123, 9600, 12000]):
+        t = np.arange(n) / 16000
+        voiced = 0.2 * np.sin(2 * np.pi * (110 + 15 * i) * t * (1 + 0.3 * t)) + 0.02 * rng.normal(size=n)
+        clips.append((f"c{i}", voiced.astype(np.float32), "bonafide", "bonafide"))
+    shards = WaveShards(write_shard(tmp_path / "eval", clips))
+    calls = []
+    forward = inference.forward_batch
+    monkeypatch.setattr(inference, "forward_batch", lambda m, waves, device: calls.append(len(waves)) or forward(m, waves, device))
+    batched = run_model(model, shards, 4, "cpu", WINDOWS)
+    assert calls == [4, 4]  # mixed lengths did share batches
+    single = run_model(model, shards, 1, "cpu", WINDOWS)
+    for name in ("score", "energy", "abstain", "gate"):
+        np.testing.assert_allclose(getattr(batched, name), getattr(single, name), atol=1e-5, err_msg=name)
 
 
 def test_a_model_error_is_raised_naming_the_clip_not_turned_into_a_reject(shard, tmp_path):
@@ -120,8 +152,8 @@ def test_labels_cannot_influence_scores(shard, tmp_path):
         row["label"] = "spoof" if row["label"] == "bonafide" else "bonafide"
     write_index(relabelled / "index.csv", rows)
     model = FakeDetector().eval()
-    a = run_model(model, WaveShards(shard), 4, 0.0, device="cpu", windows=WINDOWS)
-    b = run_model(model, WaveShards(relabelled), 4, 0.0, device="cpu", windows=WINDOWS)
+    a = run_model(model, WaveShards(shard), 4, "cpu", WINDOWS)
+    b = run_model(model, WaveShards(relabelled), 4, "cpu", WINDOWS)
     assert np.array_equal(a.score, b.score)
 
 
@@ -136,7 +168,7 @@ def fake_checkpoint(monkeypatch):
 @pytest.fixture
 def params_file(tmp_path):
     path = tmp_path / "params.yaml"
-    path.write_text("base: {sample_rate: 16000}\neval: {batch_size: 4, pad_fraction: 0.0, max_clip_seconds: 30.0, "
+    path.write_text("base: {sample_rate: 16000}\neval: {max_clip_seconds: 30.0, "
                     "window_seconds: 4.0, window_hop_seconds: 2.0}\n")
     return path
 
@@ -145,7 +177,7 @@ def test_score_cli_writes_tsv_export_and_rejects_deterministically(shard, tmp_pa
     outputs = []
     for run in ("a", "b"):
         out = tmp_path / run / "eval.tsv"
-        argv = ["score", "--checkpoint", "ckpt", "--shards", str(shard), "--out", str(out), "--params", str(params_file), "--device", "cpu"]
+        argv = ["score", "--checkpoint", "ckpt", "--shards", str(shard), "--out", str(out), "--params", str(params_file), "--device", "cpu", "--batch-size", "4"]
         assert cli_main(argv) == 0
         outputs.append([(out.parent / name).read_bytes() for name in ("eval.tsv", "eval.asvspoof.txt", "eval.rejects.csv")])
     assert outputs[0] == outputs[1]

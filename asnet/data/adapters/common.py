@@ -62,11 +62,11 @@ class Entry:
 
 
 def settings(params: dict, corpus: str, workers: int | None) -> dict:
-    """params.yaml `prepare_<corpus>`, with --workers applied."""
+    """params.yaml `prepare_<corpus>` and the --workers of `asnet prepare` (an execution knob, not a params value)."""
     section = f"prepare_{corpus}"
     if section not in params:
         raise PrepareError(f"params has no `{section}` section (see asnet/data/adapters/{corpus}.py)")
-    return {**params[section], **({"workers": workers} if workers else {})}
+    return {**params[section], "workers": workers or 1}
 
 
 def require_download(corpus: str, raw: str | os.PathLike) -> Path:

@@ -30,7 +30,7 @@ In the DAG a custom corpus is any name in corpora.train / corpora.test whose par
 `adapter: custom`:
 
     prepare_mydata: {adapter: custom, protocol: data/mydata/protocol.csv, root: data/mydata,
-                     seed: 0, split_fractions: [0.6, 0.2, 0.2], allow_speaker_overlap: false, workers: 4}
+                     seed: 0, split_fractions: [0.6, 0.2, 0.2], allow_speaker_overlap: false}
 
 and `asnet prepare custom --name mydata` reads that section (with --protocol, the command line
 gives everything instead).
@@ -56,7 +56,7 @@ COLUMNS = ("path", "label", "system", "speaker", "language", "split", "source")
 REQUIRED = ("path", "label")
 NO_SYSTEM = ("", "-", BONAFIDE)  # what a bona fide row may say in its system column
 UNKNOWN_SPEAKER, UNKNOWN_LANGUAGE = "unknown", "und"
-DEFAULTS = {"seed": 0, "split_fractions": [0.6, 0.2, 0.2], "allow_speaker_overlap": False, "workers": 4}
+DEFAULTS = {"seed": 0, "split_fractions": [0.6, 0.2, 0.2], "allow_speaker_overlap": False}
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ def command_config(args, params: dict) -> tuple[str, Path, Path, dict]:
     config = settings(params, name, args.workers)
     if config.get("adapter") != ADAPTER:
         raise PrepareError(f"params prepare_{name} has no `adapter: custom`: give --protocol FILE (and --root DIR)")
-    known = {"adapter", "protocol", "root", *DEFAULTS}
+    known = {"adapter", "protocol", "root", "workers", *DEFAULTS}  # workers: --workers (settings), not params
     missing, unknown = sorted(known - set(config)), sorted(set(config) - known)
     if missing or unknown:
         raise PrepareError(f"params prepare_{name}: missing {missing}, unknown {unknown} (see asnet/data/adapters/custom.py)")

@@ -48,7 +48,7 @@ class DemoSettings:
     target_dbfs: float
     peak_dbfs: float
     noise_floor_dbfs: float
-    workers: int
+    workers: int  # `asnet prepare --workers`: an execution knob, not a params value
     griffin_lim_iters: int
     lpc_order: int
     vc_pitch_ratio: float
