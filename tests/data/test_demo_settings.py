@@ -14,7 +14,7 @@ PARAMS = load_params(Path(__file__).parents[2] / "params.yaml")
 
 
 def test_params_declare_exactly_the_neural_systems():
-    settings = build.DemoSettings.from_params(PARAMS)
+    settings = build.DemoSettings.from_params(PARAMS, workers=1)
     assert sorted(settings.neural_systems) == sorted(s for s, kind in SYSTEMS.items() if kind == "neural")
 
 
@@ -22,4 +22,4 @@ def test_a_wrong_declaration_is_refused():
     params = copy.deepcopy(PARAMS)
     params["prepare_demo"]["neural_systems"] = [*params["prepare_demo"]["neural_systems"], "world"]
     with pytest.raises(ValueError, match="neural_systems must list the neural systems"):
-        build.DemoSettings.from_params(params)
+        build.DemoSettings.from_params(params, workers=1)
