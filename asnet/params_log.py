@@ -99,3 +99,13 @@ def _write(path: str) -> None:
     command = " ".join(sys.argv[1:])
     with open(path, "a") as f:  # one write per process: lines of concurrent stages do not interleave
         f.write("".join(f"{command}\t{key}\n" for key in sorted(_LOG - {""})))
+
+
+def unrecorded(tree):
+    """A plain deep copy of params, read without recording: for checks every process makes
+    (asnet.utils.check_sample_rates), which are not a stage reading a value."""
+    if isinstance(tree, dict):
+        return {key: unrecorded(dict.__getitem__(tree, key)) for key in dict.__iter__(tree)}
+    if isinstance(tree, list):
+        return [unrecorded(value) for value in tree]
+    return tree

@@ -26,7 +26,7 @@ def load_params(path: str | os.PathLike = DEFAULT_PARAMS) -> dict:
     from asnet.params_log import recorded
 
     with open(path) as f:
-        return check_sample_rates(recorded(yaml.safe_load(f)))
+        return recorded(check_sample_rates(yaml.safe_load(f)))
 
 
 def model_sample_rate(config: dict) -> int | None:
@@ -42,10 +42,14 @@ def check_sample_rates(params: dict) -> dict:
     base.sample_rate: every clip is resampled to base.sample_rate (cache, shift sets, detect), so
     a front-end built for another rate would read the wrong frequencies without any error.
     params.yaml writes the rate once (base.sample_rate) and aliases it; an override of one alias
-    (dvc exp run -S, a run's `set`) fails here, loudly, instead of splitting the rate."""
+    (dvc exp run -S, a run's `set`) fails here, loudly, instead of splitting the rate.
+    Reads nothing a params log would record (asnet.params_log)."""
+    from asnet.params_log import unrecorded
+
+    checked, params = params, unrecorded(params)
     rate = params.get("base", {}).get("sample_rate")
     if rate is None:
-        return params
+        return checked
     configs = {"model": params.get("model", {}),
                **{f"baselines.{name}": config for name, config in params.get("baselines", {}).items()}}
     wrong = [f"{key} {found}" for key, config in configs.items()
@@ -53,7 +57,7 @@ def check_sample_rates(params: dict) -> dict:
     if wrong:
         raise ValueError(f"params: one sample rate everywhere: base.sample_rate is {rate}, but "
                          f"{', '.join(wrong)} (sample_rate)")
-    return params
+    return checked
 
 
 @contextlib.contextmanager

@@ -31,13 +31,13 @@ def node(root, *keys):
 def test_params_write_the_rate_once_and_alias_it_everywhere():
     root = yaml.compose(PARAMS.read_text())
     base = node(root, "base", "sample_rate")
-    assert node(root, "features", "sample_rate") is base
+    assert node(root, "model", "features", "sample_rate") is base
     for name in ("lcnn", "rawnet2", "aasist", "trivial"):
         assert node(root, "baselines", name, "sample_rate") is base, name
 
 
-@pytest.mark.parametrize("key", ["features", "baselines.lcnn"])
-def test_a_second_rate_is_refused_when_params_are_read(tmp_path, key):
+@pytest.mark.parametrize("key, named", [("model.features", "model"), ("baselines.lcnn", "baselines.lcnn")])
+def test_a_second_rate_is_refused_when_params_are_read(tmp_path, key, named):
     params = yaml.safe_load(PARAMS.read_text())  # aliases expanded: each copy can now differ
     section = params
     for part in key.split("."):
@@ -45,7 +45,7 @@ def test_a_second_rate_is_refused_when_params_are_read(tmp_path, key):
     section["sample_rate"] = 22050
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params))
-    with pytest.raises(ValueError, match=f"base.sample_rate is 16000, but {key} 22050"):
+    with pytest.raises(ValueError, match=f"base.sample_rate is 16000, but {named} 22050"):
         load_params(path)
 
 

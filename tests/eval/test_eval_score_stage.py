@@ -130,7 +130,7 @@ def test_a_model_error_is_raised_naming_the_clip_not_turned_into_a_reject(shard,
     short = write_shard(tmp_path / "short", [("u_ok", np.full(800, 0.1, np.float32), "spoof", "sys0"),
                                               ("x_short", np.full(5, 0.1, np.float32), "bonafide", "bonafide")])
     with pytest.raises(RuntimeError) as caught:
-        run_model(FakeDetector().eval(), WaveShards(short), batch_size=1, pad_fraction=0.0, device="cpu", windows=WINDOWS)
+        run_model(FakeDetector().eval(), WaveShards(short), 1, "cpu", WINDOWS)
     assert "while scoring x_short" in caught.value.__notes__
 
     class NaNDetector(FakeDetector):
@@ -140,7 +140,7 @@ def test_a_model_error_is_raised_naming_the_clip_not_turned_into_a_reject(shard,
             return out
 
     with pytest.raises(ScoreError, match="non-finite model output .energy. on u00, u01"):
-        run_model(NaNDetector().eval(), WaveShards(shard), batch_size=4, pad_fraction=0.0, device="cpu", windows=WINDOWS)
+        run_model(NaNDetector().eval(), WaveShards(shard), 4, "cpu", WINDOWS)
 
 
 def test_labels_cannot_influence_scores(shard, tmp_path):
