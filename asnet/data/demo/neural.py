@@ -36,7 +36,7 @@ NOISE_FRAMES = 4096  # longest Piper rendering, in 256-sample frames (~48 s); lo
 # Kokoro says a median 5.9 morae/s at speed 1 (24 words): 2.5 morae per syllable keeps its pacing
 # stretch near 1, where its prosody is natural, and its rhythm that of the recording's text.
 MORAE_PER_SYLLABLE = 2.5
-VOWELS = set("aeiouyæøœɑɔəɛɪʊʌаеёиоуыэюяіїєαεηιοωυ")
+VOWELS = "aeiouyæøœɑɔəɛɪʊʌаеёиоуыэюяіїєαεηιοωυ"  # Latin, IPA, Cyrillic, Greek (accents are stripped first)
 SMALL_KANA = set("ゃゅょぁぃぅぇぉゎ")  # they merge with the kana before into one mora
 # Piper's espeak-ng data names French plain "fr"; every other voice of tts.ESPEAK_VOICES it has as is.
 PIPER_ESPEAK_VOICES = {language: voice.removesuffix("-fr") for language, voice in ESPEAK_VOICES.items()}
@@ -66,7 +66,7 @@ def prepare_kokoro() -> None:
 def syllables(text: str) -> int:
     """Vowel groups of the text (any script asnet's corpora use), at least 1."""
     letters = "".join(unicodedata.normalize("NFD", c)[0] for c in clean_text(text).lower())
-    return max(1, len(re.findall(f"[{''.join(VOWELS)}]+", letters)))
+    return max(1, len(re.findall(f"[{VOWELS}]+", letters)))
 
 
 def morae(kana: str) -> int:
