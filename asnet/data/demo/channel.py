@@ -3,8 +3,9 @@
 The neural TTS voices were trained on studio speech; the volunteers' recordings went through
 their own microphones and rooms. Left alone, that colouration is a shortcut: the trivial-cue
 audit separated Piper from bona fide by its band energies and roll-off (boosted trees fitted per
-system, language-grouped 5-fold AUC 0.90 on 400 clips of each class; 0.71 with this step, 300 each). An attacker would play or filter a clone through the target's
-channel, so each neural spoof is equalised to its recording: the ratio of the two clips' smoothed
+system, language-grouped 5-fold AUC 0.90 on 400 clips of each class; 0.71 with this step and
+pacing's third rendering, 300 each). An attacker would play or filter a clone through the
+target's channel, so each neural spoof is equalised to its recording: the ratio of the two clips' smoothed
 average power spectra over their speech (high-passed and trimmed as in
 asnet.data.demo.condition), limited to +-MAX_GAIN_DB, becomes a zero-phase FIR filter. What is
 left to detect is the synthesis itself, not the microphone.
