@@ -13,6 +13,7 @@ TARGETS = {
     "shift": "asnet.shift.bench",
     "baselines": "asnet.models.baselines.bench",
     "attack": "asnet.attacks.bench",
+    "attack-cost": "asnet.attacks.cost",
     "prepare": "asnet.data.bench",
     "detect": "asnet.detect_bench",
 }

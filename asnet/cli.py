@@ -18,7 +18,7 @@ COMMANDS = {
     "prepare": ("asnet.data.prepare", "build a corpus manifest (+ audio) under data/prepared/"),
     "cache": ("asnet.data.cache", "decode a manifest into waveform (+ feature) shards"),
     "train": ("asnet.train.cli", "train one stage of a run (curriculum stage, baseline, trivial-cue model)"),
-    "import": ("asnet.models.importer", "import published weights (AASIST) as a calibrated checkpoint"),
+    "import": ("asnet.train.importer", "import published weights (AASIST) as a calibrated checkpoint"),
     "score": ("asnet.eval.score", "score a split or shift set with a checkpoint -> scores TSV"),
     "evaluate": ("asnet.eval.evaluate", "scores TSV -> metrics JSON"),
     "shift": ("asnet.shift.cli", "build codec / vocoder / CodecFake shift sets"),
@@ -41,9 +41,10 @@ USER_ERRORS = (
     "asnet.data.download:DownloadError",
     "asnet.data.adapters.common:PrepareError",
     "asnet.data.corpora:UnknownCorpus",
+    "asnet.runs:RunError",
     "asnet.eval.metrics:ScoreError",
     "asnet.eval.evaluate:CrossCorpusError",
-    "asnet.models.importer:ImportRefused",
+    "asnet.models.baselines.published_weights:ImportRefused",
     "asnet.shift.codecs:ChannelError",
     "asnet.attacks.config:ConfigError",
     "asnet.attacks.subset:SubsetError",
@@ -66,8 +67,8 @@ def describe(error: BaseException) -> str:
     if isinstance(error, OSError) and error.filename is not None:
         problem = error.strerror or str(error)
         message = f"{error.filename}: {problem[:1].lower()}{problem[1:]}"
-    elif isinstance(error, KeyError) and error.args:
-        message = str(error.args[0])  # str(KeyError) would quote the message
+    elif isinstance(error, KeyError) and type(error).__str__ is KeyError.__str__ and error.args:
+        message = str(error.args[0])  # str(KeyError) would quote the message (a class of ours may word its own)
     else:
         message = str(error) or type(error).__name__
     return "; ".join(line.strip() for line in message.splitlines() if line.strip())

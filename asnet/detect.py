@@ -3,7 +3,8 @@
 Scores your own audio: files, directories (searched recursively for audio suffixes) and globs
 (quoted, so the shell leaves them to us). Anything libsndfile or FFmpeg decodes is accepted (wav,
 flac, mp3, m4a/aac, ogg vorbis/opus, webm, ...) at any rate and channel count: it is mixed down
-to mono and resampled to 16 kHz (the output says so), decoded block by block, so memory does not
+to mono and resampled to the rate the checkpoint's model was trained at (its config's
+sample_rate: 16 kHz for ours; the output says so), decoded block by block, so memory does not
 grow with the file's length (asnet.data.audio.stream_audio).
 
 Per file: the decision (bonafide / spoof / abstain), the calibrated P(spoof) = sigmoid(-score / T)
@@ -42,7 +43,12 @@ Output: a table (default), or --json / --csv with these stable schemas:
 Every file that cannot be used (unreadable, not audio, empty, silent, non-finite, too short) is
 reported by name with the reason and the others are still scored; files without an audio suffix
 found in a directory are listed as skipped (name one to try it). Exit status: 0 when every file
-was scored, 1 when some were rejected, 2 for a usage error (no file found, no or a bad checkpoint).
+was scored, 1 when some were rejected, 2 for a usage error (no file found, no or a bad checkpoint,
+a bad labels file).
+
+With --labels FILE (a custom-corpus protocol: asnet.data.adapters.custom), the scored files that
+FILE labels are also a test set: its metrics, computed by `asnet evaluate`'s code, are written to
+--metrics-out and summarised after the output (asnet.eval.labelled).
 """
 from __future__ import annotations
 
@@ -57,17 +63,18 @@ from pathlib import Path
 
 import numpy as np
 
-SAMPLE_RATE = 16000
+from asnet.data.audio import AUDIO_SUFFIXES
+from asnet.eval.decision import says_bonafide
+
 SCHEMA = "asnet.detect/1"
 MODELS_DIR = Path("results/models")
 # The default checkpoint: the newest curriculum stage of the default run that exists.
 DEFAULT_RUN = "asnet_s0"
 DEFAULT_STAGES = ("adv", "ood", "energy", "sam", "base")
-AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".webm",
-                            ".mka", ".aif", ".aiff", ".au", ".caf", ".w64", ".wma", ".amr", ".raw"})
 MIN_SECONDS = 0.25  # shorter than a syllable: nothing to judge
 DRIVING_WINDOWS = 3
 PROGRESS_MIN_FILES = 2
+METRICS_OUT = "detect-metrics.json"
 CSV_COLUMNS = ["path", "status", "reason", "decision", "p_spoof", "score", "threshold", "energy", "ood",
                "abstain_logit", "abstain", "duration_s", "sample_rate", "channels", "decoder", "n_windows",
                "spoof_windows", "driving_windows"]
@@ -99,6 +106,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-seconds", type=float, default=MIN_SECONDS, help="shorter files are rejected")
     parser.add_argument("--batch-size", type=int, default=8, help="windows per forward pass")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
+    labelled = parser.add_argument_group("labelled set (asnet/eval/labelled.py)")
+    labelled.add_argument("--labels", help="protocol of the files' labels (CSV/TSV path,label[,system,...] or "
+                          "ASVspoof-style): print and write the set's metrics, as `asnet evaluate` computes them")
+    labelled.add_argument("--labels-root", help="folder the labels' paths are under (default: the labels file's)")
+    labelled.add_argument("--metrics-out", default=METRICS_OUT, help="metrics JSON to write (default: %(default)s)")
+    labelled.add_argument("--params", default="params.yaml", help="params file whose `eval` section sets the "
+                          "bootstrap and ECE bins, as for `asnet evaluate` (default: %(default)s)")
 
 
 # --- inputs -----------------------------------------------------------------------------------
@@ -138,7 +152,7 @@ def collect_inputs(paths: list[str]) -> tuple[list[Path], list[str], list[Path]]
 
 
 def default_checkpoint(models_dir: Path = MODELS_DIR) -> Path:
-    from asnet.train.checkpoint import META, WEIGHTS
+    from asnet.checkpoint import META, WEIGHTS
 
     for stage in DEFAULT_STAGES:
         candidate = models_dir / DEFAULT_RUN / stage
@@ -154,8 +168,8 @@ class TorchScorer:
     """A checkpoint directory, run by torch."""
 
     def __init__(self, directory: str | Path, device: str):
-        from asnet.eval.score import resolve_device
-        from asnet.train.checkpoint import META, WEIGHTS, load_checkpoint
+        from asnet.checkpoint import META, WEIGHTS, load_checkpoint
+        from asnet.utils import resolve_device
 
         directory = Path(directory)
         for name in (META, WEIGHTS):
@@ -197,8 +211,8 @@ class OnnxScorer:
 
 
 def _dev_scores(directory: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
+    from asnet.checkpoint import DEV_SCORES
     from asnet.eval.scorefile import read_scores
-    from asnet.train.calibrate import DEV_SCORES
 
     if not (directory / DEV_SCORES).exists():
         return None, None
@@ -212,6 +226,9 @@ class Judge:
     """Turns model outputs into the reported fields, with the checkpoint's calibration."""
 
     def __init__(self, meta: dict, threshold: float):
+        from asnet.utils import model_sample_rate
+
+        self.sample_rate = model_sample_rate(meta["model"])  # the rate the checkpoint's model was trained at
         self.temperature = float(meta["temperature"])
         self.abstain_threshold = meta.get("abstain_threshold")
         self.ood_threshold = meta.get("ood_threshold")
@@ -226,7 +243,7 @@ class Judge:
         score, energy, abstain = float(outputs["score"]), float(outputs["energy"]), float(outputs["abstain"])
         abstains = self.abstain_threshold is not None and abstain > self.abstain_threshold
         return {
-            "decision": "abstain" if abstains else ("bonafide" if score > self.threshold else "spoof"),
+            "decision": "abstain" if abstains else ("bonafide" if says_bonafide(score, self.threshold) else "spoof"),
             "p_spoof": float(self.p_spoof(score)), "score": score, "threshold": self.threshold,
             "energy": energy, "ood": self.ood_threshold is not None and energy > self.ood_threshold,
             "abstain_logit": abstain, "abstain": abstains,
@@ -251,11 +268,12 @@ def _window_table(starts: list[int], outputs: dict[str, np.ndarray], judge: Judg
 
     scores = outputs["score"]
     p_spoof = judge.p_spoof(scores)
-    listed = [{"start_s": s / SAMPLE_RATE, "end_s": (s + policy.window) / SAMPLE_RATE, "score": float(scores[k]),
+    rate = judge.sample_rate
+    listed = [{"start_s": s / rate, "end_s": (s + policy.window) / rate, "score": float(scores[k]),
                "p_spoof": float(p_spoof[k]), "energy": float(outputs["energy"][k]),
                "abstain_logit": float(outputs["abstain"][k])} for k, s in enumerate(starts)]
-    return {"window_seconds": policy.window / SAMPLE_RATE, "hop_seconds": policy.hop / SAMPLE_RATE,
-            "count": len(starts) + silent, "silent": silent, "spoof": int((scores <= judge.threshold).sum()),
+    return {"window_seconds": policy.window / rate, "hop_seconds": policy.hop / rate,
+            "count": len(starts) + silent, "silent": silent, "spoof": int((~says_bonafide(scores, judge.threshold)).sum()),
             "driving": driving_windows(scores, judge.threshold, spoof_side, DRIVING_WINDOWS), "list": listed}
 
 
@@ -299,33 +317,29 @@ def score_file(path: Path, scorer, judge: Judge, policy, min_samples: int, batch
 
     record = dict.fromkeys(RECORD_KEYS)
     record.update(path=str(path), status="rejected")
+    rate = judge.sample_rate
     try:
-        info, blocks = stream_audio(path, SAMPLE_RATE)
+        info, blocks = stream_audio(path, rate)
         record.update(sample_rate=info.sample_rate, channels=info.channels, decoder=info.decoder, format=info.format,
-                      resampled=info.sample_rate != SAMPLE_RATE, downmixed=info.channels > 1)
+                      resampled=info.sample_rate != rate, downmixed=info.channels > 1)
         counted = _Counted(blocks)
         whole, starts, window_outputs, silent = _score_segments(path, counted, scorer, policy, batch_size)
-    except AudioError as error:
+    except AudioError as error:  # a data problem: this file is rejected, the others are scored
         return {**record, "reason": error.reason}
-    except Exception as error:  # noqa: BLE001 - a model failure on one file must not stop the others
-        return {**record, "reason": f"model raised {type(error).__name__}: {error}"}
-    record["duration_s"] = counted.samples / SAMPLE_RATE
+    record["duration_s"] = counted.samples / rate
     if whole is not None:
         reason = ("empty" if whole.size == 0 else
-                  f"too short ({whole.size / SAMPLE_RATE:.3f} s < {min_samples / SAMPLE_RATE:g} s)" if whole.size < min_samples
+                  f"too short ({whole.size / rate:.3f} s < {min_samples / rate:g} s)" if whole.size < min_samples
                   else None if has_signal(whole) else "silent")
         if reason:
             return {**record, "reason": reason}
-        try:
-            outputs = {name: values[0] for name, values in scorer([whole]).items()}
-        except Exception as error:  # noqa: BLE001
-            return {**record, "reason": f"model raised {type(error).__name__}: {error}"}
+        outputs = {name: values[0] for name, values in scorer([whole]).items()}  # a model error is raised
     elif window_outputs is None:
         return {**record, "reason": f"silent (none of its {silent} windows carries signal)"}
     else:
         outputs = aggregate(window_outputs)
         record["windows"] = _window_table(starts, window_outputs, judge, policy, silent,
-                                          spoof_side=float(outputs["score"]) <= judge.threshold)
+                                          spoof_side=not says_bonafide(float(outputs["score"]), judge.threshold))
     if not all(np.isfinite(v).all() for v in outputs.values()):
         return {**record, "reason": "non-finite model output"}
     return {**record, **judge.fields(outputs), "status": "scored"}
@@ -356,11 +370,11 @@ def render_csv(report: dict) -> str:
     return buffer.getvalue()
 
 
-def _audio_note(record: dict) -> str:
+def _audio_note(record: dict, rate: int) -> str:
     if record["sample_rate"] is None:
         return ""
     native = f"{record['sample_rate'] / 1000:g} kHz {record['channels']} ch"
-    return native if not (record["resampled"] or record["downmixed"]) else f"{native} -> 16 kHz mono"
+    return native if not (record["resampled"] or record["downmixed"]) else f"{native} -> {rate / 1000:g} kHz mono"
 
 
 def render_table(report: dict) -> str:
@@ -368,11 +382,11 @@ def render_table(report: dict) -> str:
     rows = []
     for r in report["files"]:
         if r["status"] == "rejected":
-            rows.append([r["path"], "rejected", "", "", "", r["reason"], "", _audio_note(r)])
+            rows.append([r["path"], "rejected", "", "", "", r["reason"], "", _audio_note(r, report["checkpoint"]["sample_rate"])])
             continue
         flags = ",".join(name for name in ("ood", "abstain") if r[name]) or "-"
         rows.append([r["path"], r["decision"], f"{r['p_spoof']:.3f}", f"{r['score']:+.2f}", f"{r['energy']:.2f}",
-                     flags, f"{r['duration_s']:.2f} s", _audio_note(r)])
+                     flags, f"{r['duration_s']:.2f} s", _audio_note(r, report["checkpoint"]["sample_rate"])])
     widths = [max(len(str(row[c])) for row in rows + [header]) for c in range(len(header))]
     lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header] + rows]
     for r in report["files"]:
@@ -414,35 +428,56 @@ def _scorer(args: argparse.Namespace):
 def _setup(args: argparse.Namespace):
     from asnet.eval import operating_point
     from asnet.eval.windows import WindowPolicy
+    from asnet.utils import model_sample_rate
 
     files, missing, skipped = collect_inputs(args.paths)
     if not files:
         raise UsageError(f"no audio file found in {', '.join(args.paths)}")
     try:
-        policy = WindowPolicy.from_seconds(args.max_clip_seconds, args.window_seconds, args.hop_seconds, SAMPLE_RATE)
         operating_point.parse(args.operating_point)
     except ValueError as error:
         raise UsageError(str(error)) from error
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    labels = _labels(args, files)
     scorer = _scorer(args)
+    rate = model_sample_rate(scorer.meta["model"])  # the checkpoint's rate: its model was trained at it
+    if rate is None:
+        raise UsageError(f"{scorer.source['path'] or scorer.source['onnx']}: the model config records no sample_rate")
     try:
+        policy = WindowPolicy.from_seconds(args.max_clip_seconds, args.window_seconds, args.hop_seconds, rate)
         point = operating_point.fit(args.operating_point, scorer.meta.get("eer_threshold"), *scorer.dev)
     except ValueError as error:
         raise UsageError(str(error)) from error
-    return files, missing, skipped, policy, scorer, point
+    return files, missing, skipped, policy, scorer, point, labels
+
+
+def _labels(args: argparse.Namespace, files: list[Path]):
+    """(Labels, their match to the inputs, the params `eval` section), checked before anything is scored; or None."""
+    if not args.labels:
+        return None
+    from asnet.data.adapters.common import PrepareError
+    from asnet.eval.labelled import Labels
+    from asnet.utils import load_params
+
+    try:
+        labels = Labels(Path(args.labels), args.labels_root and Path(args.labels_root))
+        return labels, labels.match(files), load_params(args.params)["eval"]
+    except (PrepareError, OSError) as error:
+        raise UsageError(str(error)) from error
 
 
 def main(args: argparse.Namespace) -> int:
     from asnet.utils import progress
 
     try:
-        files, missing, skipped, policy, scorer, point = _setup(args)
+        files, missing, skipped, policy, scorer, point, labels = _setup(args)
     except UsageError as error:
         print(f"asnet detect: error: {error}", file=sys.stderr)
         return 2
     judge = Judge(scorer.meta, point.threshold)
-    min_samples = round(args.min_seconds * SAMPLE_RATE)
+    rate = judge.sample_rate
+    min_samples = round(args.min_seconds * rate)
     quiet = bool(os.environ.get("ASNET_NO_PROGRESS")) or len(files) < PROGRESS_MIN_FILES
     records = [{**dict.fromkeys(RECORD_KEYS), "path": m, "status": "rejected", "reason": "no such file"} for m in missing]
     for path in progress(files, desc="detect", unit="file", disable=quiet):
@@ -459,13 +494,13 @@ def main(args: argparse.Namespace) -> int:
                        "stage": meta.get("stage"), "architecture": meta["model"].get("architecture", "asnet"),
                        "train_corpora": meta.get("train_corpora", []), "temperature": judge.temperature,
                        "eer_threshold": meta.get("eer_threshold"), "abstain_threshold": judge.abstain_threshold,
-                       "ood_threshold": judge.ood_threshold},
+                       "ood_threshold": judge.ood_threshold, "sample_rate": rate},
         "operating_point": {"name": point.name, "threshold": point.threshold, "dev_far": point.dev_far,
                             "dev_frr": point.dev_frr, "p_spoof_at_threshold": float(judge.p_spoof(point.threshold)),
                             "dev_spoof_share": None if scorer.dev[0] is None else
                             len(scorer.dev[1]) / (len(scorer.dev[0]) + len(scorer.dev[1]))},
-        "windows": {"max_clip_seconds": policy.max_clip / SAMPLE_RATE, "window_seconds": policy.window / SAMPLE_RATE,
-                    "hop_seconds": policy.hop / SAMPLE_RATE},
+        "windows": {"max_clip_seconds": policy.max_clip / rate, "window_seconds": policy.window / rate,
+                    "hop_seconds": policy.hop / rate},
         "summary": {"scored": sum(r["status"] == "scored" for r in records),
                     "rejected": sum(r["status"] == "rejected" for r in records),
                     "skipped": [str(p) for p in skipped]},
@@ -473,4 +508,19 @@ def main(args: argparse.Namespace) -> int:
     }
     text = json.dumps(report, indent=2) + "\n" if args.json else render_csv(report) if args.csv else render_table(report)
     _write(text, args.out)
+    if labels:
+        _labelled_metrics(args, records, labels, meta, point)
     return 1 if report["summary"]["rejected"] else 0
+
+
+def _labelled_metrics(args: argparse.Namespace, records: list[dict], labels, meta: dict, point) -> None:
+    """Write the labelled set's metrics and print their summary (beside the table, or on stderr
+    when stdout carries the JSON or CSV output)."""
+    from asnet.eval.labelled import labelled_metrics, summary
+    from asnet.utils import write_json
+
+    (table, (found, unlabelled, not_given), config) = labels
+    metrics = labelled_metrics(records, table, found, unlabelled, not_given, meta, point.threshold, point.name, config)
+    write_json(args.metrics_out, metrics)
+    stream = sys.stderr if (args.json or args.csv) and args.out is None else sys.stdout
+    stream.write(summary(metrics, args.metrics_out))

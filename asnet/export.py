@@ -126,8 +126,8 @@ def _translations() -> dict:
 
 def dev_scores_json(checkpoint: Path) -> str:
     """The checkpoint's dev scores by class, as JSON (empty lists when it has no dev_scores.tsv)."""
+    from asnet.checkpoint import DEV_SCORES
     from asnet.eval.scorefile import read_scores
-    from asnet.train.calibrate import DEV_SCORES
 
     if not (checkpoint / DEV_SCORES).exists():
         return json.dumps({"bonafide": [], "spoof": []})
@@ -159,7 +159,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> float:
     import onnx
     import torch
 
-    from asnet.train.checkpoint import META, load_checkpoint
+    from asnet.checkpoint import META, load_checkpoint
 
     checkpoint = Path(checkpoint)
     model, _ = load_checkpoint(checkpoint, "cpu")
@@ -182,7 +182,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path) -> float:
 
 
 def main(args: argparse.Namespace) -> int:
-    from asnet.train.checkpoint import META
+    from asnet.checkpoint import META
 
     if not (Path(args.checkpoint) / META).exists():
         print(f"asnet export: error: {args.checkpoint}: not a checkpoint directory ({META} missing)", file=sys.stderr)

@@ -167,6 +167,10 @@ def attacks_dir(run: Run, stage: str) -> str:
     return f"results/attacks/{run.id}/{stage}"
 
 
+def claim_attacks_dir(run: Run, stage: str) -> str:
+    return f"results/claim_attacks/{run.id}/{stage}"
+
+
 def stage_id(kind: str, run: Run, stage: str) -> str:
     """Per-run stage names are flat (`train-asnet_s0-base`): DVC `foreach` families need members
     of one shape, and runs of different models differ in their code dependencies."""
@@ -183,9 +187,13 @@ def stages(params: dict) -> list[Stage]:
     """The whole DAG for the given params (families and per-run stages expand from params)."""
     all_stages: list[Stage] = []
     for corpus in corpora(params):
-        if corpus != DEMO:
-            all_stages.append(download_stage(corpus))
-        all_stages += [prepare_stage(corpus), cache_stage(corpus)]
+        if custom_corpus(params, corpus):
+            all_stages.append(custom_prepare_stage(corpus, params))
+        else:
+            if corpus != DEMO:
+                all_stages.append(download_stage(corpus))
+            all_stages.append(prepare_stage(corpus))
+        all_stages.append(cache_stage(corpus))
     all_stages += shift_stages(params)
     for run in runs(params):
         all_stages += train_stages(run, params)
@@ -194,6 +202,8 @@ def stages(params: dict) -> list[Stage]:
             all_stages += [score_stage(run, stage, sets), evaluate_stage(run, stage, sets, params)]
             if run.attacked:
                 all_stages.append(attack_stage(run, stage, params))
+            if claim_attacked(run, stage, params):
+                all_stages.append(claim_attack_stage(run, stage))
     all_stages.append(report_stage(params, all_stages))
     coded = [with_code(s) for s in all_stages]
     return [code_digest_stage(coded), *coded]
@@ -238,6 +248,25 @@ def prepare_stage(corpus: str) -> Stage:
     )
 
 
+def custom_corpus(params: dict, corpus: str) -> bool:
+    """Your own labelled audio under any name: params `prepare_<corpus>` says `adapter: custom`."""
+    return (params.get(f"prepare_{corpus}") or {}).get("adapter") == "custom"
+
+
+def custom_prepare_stage(corpus: str, params: dict) -> Stage:
+    """Nothing to download: the protocol and the audio folder params name are the inputs."""
+    section = params[f"prepare_{corpus}"]
+    return Stage(
+        name=f"prepare_{corpus}",
+        cmd=f"asnet prepare custom --name {corpus} --out {prepared_dir(corpus)}",
+        modules=("asnet.data.prepare", "asnet.data.adapters.custom"),
+        deps=(section["protocol"], section["root"]),
+        outs=(prepared_dir(corpus),),
+        params=(f"prepare_{corpus}",),
+        runtime_min=12 * 60, threads=4,
+    )
+
+
 def manifest_of(corpus: str) -> str:
     return f"{prepared_dir(corpus)}/manifest.csv"
 
@@ -249,7 +278,7 @@ def cache_stage(corpus: str) -> Stage:
         modules=("asnet.data.cache",),
         deps=(manifest_of(corpus) if corpus == DEMO else prepared_dir(corpus),),
         outs=tuple(f"{cache_dir(corpus)}/{s}" for s in SPLITS),
-        params=("base.sample_rate", "cache", "features"),
+        params=("base.sample_rate",),
         runtime_min=30 if corpus == DEMO else 12 * 60, threads=4,
     )
 
@@ -264,8 +293,8 @@ def run_params_keys(run: Run) -> list[str]:
     return keys
 
 
-CALIBRATION_PARAMS = ("eval.batch_size", "eval.pad_fraction", "eval.target_coverage", "eval.ood_flag_rate",
-                      "eval.calibration_subset")
+CALIBRATION_PARAMS = ("eval.max_clip_seconds", "eval.window_seconds", "eval.window_hop_seconds", "eval.target_coverage",
+                      "eval.ood_flag_rate", "eval.calibration_subset")
 
 
 def train_stages(run: Run, params: dict) -> list[Stage]:
@@ -274,7 +303,7 @@ def train_stages(run: Run, params: dict) -> list[Stage]:
     stage up to itself (the objectives accumulate)."""
     if run.final == PRETRAINED:
         return [import_stage(run)]
-    out, processes = [], lookup(params, "train.common.processes")
+    out = []
     for stage in run.stages:
         previous = run.init_of(stage)
         level = CURRICULUM.index(stage)
@@ -290,7 +319,7 @@ def train_stages(run: Run, params: dict) -> list[Stage]:
         init = f" --init {checkpoint_dir(run, previous)}" if previous else ""
         out.append(Stage(
             name=stage_id("train", run, stage),
-            cmd=f"{launcher(processes)}asnet train --run {run.id} --stage {stage} --cache {cache} --out {checkpoint_dir(run, stage)}"
+            cmd=f"asnet train --run {run.id} --stage {stage} --cache {cache} --out {checkpoint_dir(run, stage)}"
             f" --live {live}{init}",
             modules=("asnet.train.cli", architecture_module(lookup(params, run.config))),
             deps=(f"{cache}/train", f"{cache}/dev") + ((checkpoint_dir(run, previous),) if previous else ()),
@@ -298,14 +327,9 @@ def train_stages(run: Run, params: dict) -> list[Stage]:
             params=tuple(keys),
             metrics=(f"{live}/metrics.json",) if curves else (),
             plots=(f"{live}/plots/metrics",) if curves else (),
-            gpu=processes if curves else 0, mem_mb=32000, runtime_min=12 * 60, threads=8,
+            gpu=1 if curves else 0, mem_mb=32000, runtime_min=12 * 60, threads=8,
         ))
     return out
-
-
-def launcher(processes: int) -> str:
-    """Data-parallel training over `processes` GPUs (or CPU processes) of one node (asnet.train.distributed)."""
-    return "" if processes == 1 else f"torchrun --standalone --nproc_per_node {processes} --no-python "
 
 
 def import_stage(run: Run) -> Stage:
@@ -315,10 +339,10 @@ def import_stage(run: Run) -> Stage:
         name=stage_id("import", run, PRETRAINED),
         cmd=f"asnet import aasist --run {run.id} --weights {run.weights} --variant {run.variant} --cache {cache}"
         f" --out {checkpoint_dir(run, PRETRAINED)}",
-        modules=("asnet.models.importer",),
+        modules=("asnet.train.importer",),
         deps=(run.weights, f"{published}/{run.variant}.conf", f"{published}/SHA256SUMS", f"{cache}/dev"),
         outs=(checkpoint_dir(run, PRETRAINED),),
-        params=(*run_params_keys(run), *CALIBRATION_PARAMS),
+        params=("base.sample_rate", *run_params_keys(run), *CALIBRATION_PARAMS),
         gpu=1, mem_mb=16000, runtime_min=60,
     )
 
@@ -369,7 +393,7 @@ def score_stage(run: Run, stage: str, sets: dict[str, str]) -> Stage:
         modules=("asnet.eval.score", run_architecture_module(run)),
         deps=(checkpoint_dir(run, stage), *sets.values()),
         outs=(out,),
-        params=("base.sample_rate", "eval.batch_size", "eval.pad_fraction", "eval.max_clip_seconds", "eval.window_seconds",
+        params=("base.sample_rate", "eval.max_clip_seconds", "eval.window_seconds",
                 "eval.window_hop_seconds") + (("eval.test_subset_seed",) if subset else ()),
         gpu=1, mem_mb=16000, runtime_min=60,
     )
@@ -398,7 +422,8 @@ def evaluate_stage(run: Run, stage: str, sets: dict[str, str], params: dict) -> 
         modules=("asnet.eval.evaluate",),
         deps=(scores, checkpoint, *sorted({prepared_dir(corpus_of[name]) for name in asv})),
         metrics=tuple(metrics_path(run, stage, name) for name in ("dev", *sets)),
-        params=("eval.ece_bins", "eval.bootstrap_resamples", "eval.bootstrap_seed", "eval.rc_points"),
+        params=("eval.ece_bins", "eval.bootstrap_resamples", "eval.bootstrap_seed", "eval.rc_points",
+                "eval.max_reject_fraction"),
         mem_mb=4000, runtime_min=30, threads=1,
     )
 
@@ -420,10 +445,37 @@ def attack_stage(run: Run, stage: str, params: dict) -> Stage:
     )
 
 
+def claim_attacked(run: Run, stage: str, params: dict) -> bool:
+    """Whether the claims suite attacks this checkpoint: one the claims check may compare, i.e.
+    report.asnet's entry at its stage, or a report.baselines entry at its final stage (the best
+    baseline is chosen by dev EER when the report runs, so every candidate is attacked)."""
+    report = params["report"]
+    if not run.attacked or "claim" not in params["attack"]["suites"]:
+        return False
+    return ((run.entry, stage) == (report["asnet"]["entry"], report["asnet"]["stage"])
+            or (run.entry in report["baselines"] and stage == run.final))
+
+
+def claim_attack_stage(run: Run, stage: str) -> Stage:
+    """The claims suite (attack.suites.claim on attack.suite_subsets.claim: 200 bona fide + 200
+    spoof clips of 1 s) of one checkpoint, for the claims check's adversarial-EER claim."""
+    shards = f"{cache_dir(run.corpus)}/eval"
+    return Stage(
+        name=stage_id("claim_attack", run, stage),
+        cmd=f"asnet attack --checkpoint {checkpoint_dir(run, stage)} --shards {shards} --suite claim"
+        f" --out {claim_attacks_dir(run, stage)}",
+        modules=("asnet.attacks.cli", run_architecture_module(run)),
+        deps=(checkpoint_dir(run, stage), shards),
+        outs=(claim_attacks_dir(run, stage),),
+        params=("attack", "base.sample_rate", "eval.ece_bins"),
+        gpu=1, mem_mb=16000, runtime_min=2 * 60,
+    )
+
+
 def report_stage(params: dict, upstream: list[Stage]) -> Stage:
     """Tables, figures, the claims check, model cards and REPORT.md from every metrics, attack and
     score output (and the training curves) the DAG makes; plus the README excerpt."""
-    wanted = ("evaluate-", "attack-", "score-", "train-", "import-")
+    wanted = ("evaluate-", "attack-", "claim_attack-", "score-", "train-", "import-")
     inputs = [o for s in upstream if s.name.startswith(wanted) for o in s.outs + s.metrics]
     inputs += [p for s in upstream if s.name.startswith("train-") for p in s.plots]
     return Stage(
@@ -432,9 +484,15 @@ def report_stage(params: dict, upstream: list[Stage]) -> Stage:
         modules=("asnet.report.cli",),
         deps=tuple(inputs),
         outs=(REPORT, EXCERPT),
-        params=("runs", "corpora", "report", "shift.codecs", "shift.vocoders"),
+        params=("runs", "corpora", "report", "shift.codecs", "shift.vocoders", *neural_systems_key(params)),
         mem_mb=8000, runtime_min=60, threads=1,
     )
+
+
+def neural_systems_key(params: dict) -> tuple[str, ...]:
+    """prepare_<training corpus>.neural_systems where params has it (asnet.report.collect.neural_systems)."""
+    section = params.get(f"prepare_{params['corpora']['train']}") or {}
+    return (f"prepare_{params['corpora']['train']}.neural_systems",) if "neural_systems" in section else ()
 
 
 def run_architecture_module(run: Run) -> str:

@@ -22,10 +22,18 @@ overrides applied and base.seed set to the run's seed. Light module: the registr
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 
+from asnet.params_log import copy_tree
+from asnet.utils import check_sample_rates
+
 PRETRAINED = "pretrained"  # the stage name of imported weights (no training)
+MODELS = "results/models"  # a run's checkpoints: MODELS/<run id>/<stage> (ARCHITECTURE §3)
+
+
+class RunError(KeyError):
+    """A run id, stage or override that params `runs` does not define (the message names the
+    choices): a user error, reported by the CLI as one line."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +60,14 @@ class Run:
 
     def init_of(self, stage: str) -> str | None:
         """The stage whose checkpoint `stage` warm-starts from (None for the first)."""
+        if stage not in self.stages:
+            raise RunError(f"run {self.id} has no stage {stage!r} (its stages: {', '.join(self.stages)})")
         i = self.stages.index(stage)
         return self.stages[i - 1] if i else None
+
+    def checkpoint_dir(self, stage: str) -> str:
+        """Where the run's checkpoint of `stage` is written (relative to the project root)."""
+        return f"{MODELS}/{self.id}/{stage}"
 
 
 def lookup(params: dict, dotted: str):
@@ -95,7 +109,7 @@ def find_run(params: dict, run_id: str) -> Run:
     for run in runs(params):
         if run.id == run_id:
             return run
-    raise KeyError(f"no run {run_id!r} in params runs (runs: {', '.join(r.id for r in runs(params))})")
+    raise RunError(f"no run {run_id!r} in params runs (runs: {', '.join(r.id for r in runs(params))})")
 
 
 def test_set_names(run: Run, params: dict) -> list[str]:
@@ -114,15 +128,23 @@ def test_set_names(run: Run, params: dict) -> list[str]:
 def run_params(params: dict, run: Run) -> dict:
     """params as a stage of `run` sees them: overrides applied, base.seed = the run's seed, and
     the run's model config under "model" (the trainer builds params["model"])."""
-    # A JSON round trip, not deepcopy: YAML aliases (model.features is *features) would stay
-    # shared under deepcopy, and an override of one would silently change the other.
-    resolved = json.loads(json.dumps(params))
+    # copy_tree, not deepcopy: YAML aliases would stay shared under deepcopy, so an override of
+    # one would silently change the other; and it copies without counting as reads (params_log)
+    resolved = copy_tree(params)
     for dotted, value in run.overrides.items():
         *parents, last = dotted.split(".")
         section = lookup(resolved, ".".join(parents)) if parents else resolved
         if last not in section:
-            raise KeyError(f"run {run.entry}: `set` names {dotted!r}, which params.yaml does not have")
+            raise RunError(f"run {run.entry}: `set` names {dotted!r}, which params.yaml does not have")
         section[last] = copy.deepcopy(value)
-    resolved["base"]["seed"] = run.seed
     resolved["model"] = lookup(resolved, run.config)
-    return resolved
+    resolved["base"]["seed"] = run.seed
+    return check_sample_rates(resolved)
+
+
+def with_seed(params: dict, seed: int) -> dict:
+    """A copy of params with base.seed = seed: the seed of everything a stage draws. It is a run's
+    (params `runs`, run_params), never a params.yaml value, which every run would overwrite."""
+    params = copy_tree(params)
+    params["base"]["seed"] = seed
+    return params

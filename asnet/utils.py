@@ -1,4 +1,4 @@
-"""Small helpers every stage shares: params, atomic writes, JSON, seeds, progress bars.
+"""Small helpers every stage shares: params, atomic writes, JSON, seeds, the device, progress bars.
 
 Nothing heavy is imported here (no torch): the CLI and the Snakefile import this module.
 """
@@ -21,9 +21,39 @@ DEFAULT_PARAMS = "params.yaml"
 
 
 def load_params(path: str | os.PathLike = DEFAULT_PARAMS) -> dict:
-    """Read params.yaml (the only file holding experiment values)."""
+    """Read params.yaml (the only file holding experiment values); one sample rate is checked, and
+    its reads are recorded when asked (asnet.params_log: the test that every value is read)."""
+    from asnet.params_log import recorded
+
     with open(path) as f:
-        return yaml.safe_load(f)
+        return check_sample_rates(recorded(yaml.safe_load(f)))
+
+
+def model_sample_rate(config: dict) -> int | None:
+    """The rate a model config expects its input at: its front-end's (ASNet: features.sample_rate)
+    or its own (baselines: sample_rate). A checkpoint records its config, so this is also the
+    rate `asnet detect` resamples to for that checkpoint."""
+    rate = config.get("features", {}).get("sample_rate", config.get("sample_rate"))
+    return None if rate is None else int(rate)
+
+
+def check_sample_rates(params: dict) -> dict:
+    """`params`, unless a model config (ASNet's front-end, a baseline's) disagrees with
+    base.sample_rate: every clip is resampled to base.sample_rate (cache, shift sets, detect), so
+    a front-end built for another rate would read the wrong frequencies without any error.
+    params.yaml writes the rate once (base.sample_rate) and aliases it; an override of one alias
+    (dvc exp run -S, a run's `set`) fails here, loudly, instead of splitting the rate."""
+    rate = params.get("base", {}).get("sample_rate")
+    if rate is None:
+        return params
+    configs = {"model": params.get("model", {}),
+               **{f"baselines.{name}": config for name, config in params.get("baselines", {}).items()}}
+    wrong = [f"{key} {found}" for key, config in configs.items()
+             if (found := model_sample_rate(config)) is not None and found != rate]
+    if wrong:
+        raise ValueError(f"params: one sample rate everywhere: base.sample_rate is {rate}, but "
+                         f"{', '.join(wrong)} (sample_rate)")
+    return params
 
 
 @contextlib.contextmanager
@@ -97,6 +127,16 @@ def seed_everything(seed: int) -> None:
         import torch
 
         torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> str:
+    """A --device value as torch names it: "auto" is CUDA when present, else CPU (torch is
+    imported only here, when a command that runs a model asks)."""
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
 
 
 def progress(iterable=None, **kwargs):

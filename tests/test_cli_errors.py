@@ -16,7 +16,7 @@ ASNET = [sys.executable, "-m", "asnet"]
 
 def asnet(*argv, cwd=ROOT):
     done = subprocess.run([*ASNET, *map(str, argv)], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={"ASNET_NO_PROGRESS": "1", "PATH": "/usr/bin:/bin"})
+                          env={"ASNET_NO_PROGRESS": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     return done.returncode, done.stderr
 
 
@@ -58,6 +58,63 @@ def test_other_commands_report_bad_paths_in_one_line(tmp_path, argv, fragment):
     (tmp_path / "nothing.wav").write_bytes(b"")
     status, err = asnet(*[a.format(tmp=tmp_path) for a in argv], "--params", ROOT / "params.yaml") \
         if argv[0] in ("evaluate", "train") else asnet(*[a.format(tmp=tmp_path) for a in argv])
+    line = one_error_line(err, argv[0])
+    assert status == 2 and fragment in line
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--run", "asnet_s9", "--stage", "base"], "no run 'asnet_s9' in params runs (runs: asnet_s0,"),
+    (["--stage", "foo"], "unknown stage 'foo' (one of base, sam, energy, ood, adv)"),
+    (["--run", "asnet_s0", "--stage", "foo"], "unknown stage 'foo'"),
+    (["--run", "lcnn_s0", "--stage", "adv"], "run lcnn_s0 has no stage 'adv' (its stages: base)"),
+    (["--stage", "sam"], "stage 'sam' warm-starts from the 'base' checkpoint: give --init"),
+    (["--run", "asnet_s0", "--stage", "adv"],
+     "results/models/asnet_s0/ood: no checkpoint of asnet_s0's previous stage 'ood' to warm-start 'adv' from"),
+    (["--stage", "sam", "--init", "{tmp}/nothing"], "{tmp}/nothing: not a checkpoint directory (model.safetensors missing)"),
+])
+def test_train_refuses_unknown_runs_and_stages_and_a_missing_previous_stage(tmp_path, argv, fragment):
+    """Run from an empty folder: the previous stage's checkpoint is looked up in the run's layout
+    (results/models/<run>/<previous stage>) there, and nothing may be trained from random weights."""
+    status, err = asnet("train", *[a.format(tmp=tmp_path) for a in argv], "--cache", tmp_path / "cache",
+                        "--out", tmp_path / "model", "--params", ROOT / "params.yaml", cwd=tmp_path)
+    line = one_error_line(err, "train")
+    assert status == 2 and fragment.format(tmp=tmp_path) in line
+    assert not (tmp_path / "model").exists()
+
+
+def test_train_warm_starts_from_the_runs_previous_stage_by_default(tmp_path, monkeypatch):
+    from asnet.train import cli as train_cli
+    from asnet.train import trainer
+
+    previous = tmp_path / "results" / "models" / "asnet_s0" / "ood"
+    previous.mkdir(parents=True)
+    (previous / "model.safetensors").write_bytes(b"")
+    started = {}
+
+    def run_stage(stage, params, cache, out, init=None, **kwargs):
+        started.update(stage=stage, init=init, seed=params["base"]["seed"])
+        return {}
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(trainer, "run_stage", run_stage)
+    argv = ["train", "--run", "asnet_s0", "--stage", "adv", "--cache", "c", "--out", "o", "--params", str(ROOT / "params.yaml")]
+    assert cli.main(argv) == 0
+    assert started == {"stage": "adv", "init": "results/models/asnet_s0/ood", "seed": 0}
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "model.safetensors").write_bytes(b"")
+    assert cli.main(argv + ["--init", "elsewhere"]) == 0 and started["init"] == "elsewhere"
+    assert train_cli.warm_start("base", None, None) is None
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["prepare", "asvspoof2019_la", "--raw", "{tmp}/raw", "--out", "{tmp}/out"], "params has no `prepare_asvspoof2019_la` section"),
+    (["prepare", "wavefake", "--raw", "{tmp}", "--out", "{tmp}/out", "--params", "{tmp}/none.yaml"], "none.yaml"),
+    (["download", "asvspoof2077", "--out", "{tmp}/raw"], "asvspoof2077"),
+    (["download", "in_the_wild", "--out", "{tmp}/raw", "--extracted"], "lacks"),
+])
+def test_corpus_commands_report_user_errors_in_one_line(tmp_path, argv, fragment):
+    (tmp_path / "raw").mkdir()
+    status, err = asnet(*[a.format(tmp=tmp_path) for a in argv])
     line = one_error_line(err, argv[0])
     assert status == 2 and fragment in line
 

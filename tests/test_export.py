@@ -41,7 +41,7 @@ def test_onnxruntime_equals_torch_on_real_clips(exported):
     import onnxruntime
     import torch
 
-    from asnet.train.checkpoint import load_checkpoint
+    from asnet.checkpoint import load_checkpoint
 
     checkpoint, onnx_path, worst = exported
     assert worst <= TOLERANCE

@@ -41,7 +41,7 @@ def test_entries_expand_per_seed_with_their_stages(params):
 def test_run_params_apply_overrides_without_touching_aliases(params):
     resolved = run_params(params, find_run(params, "cmra_off_s1"))
     assert resolved["model"]["cmra"]["variant"] == "off" and resolved["base"]["seed"] == 1
-    # model.features is a YAML alias of features: the override must not leak into the cache's view
+    # model.features is a YAML alias of features here: the override must not leak into the other
     assert resolved["model"]["features"]["lpc_order"] == 12 and resolved["features"]["lpc_order"] == 16
     assert params["model"]["cmra"]["variant"] == "corridor" and params["base"]["seed"] == 0
     baseline = run_params(params, find_run(params, "lcnn_s0"))

@@ -53,8 +53,8 @@ def tiny_checkpoint(directory: Path) -> Path:
 
     from asnet.data.shards import ClipInfo, ShardWriter, WaveShards
     from asnet.models import build_model
-    from asnet.train.calibrate import calibrate_on_dev, write_dev_scores
-    from asnet.train.checkpoint import save_checkpoint
+    from asnet.checkpoint import save_checkpoint
+    from asnet.eval.calibrate import calibrate_on_dev, write_dev_scores
 
     params = copy.deepcopy(PARAMS)
     config = {**params["model"], **TINY, "architecture": "asnet"}

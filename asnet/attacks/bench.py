@@ -58,9 +58,9 @@ def bench_device(device, args, params: dict, config) -> dict:
     from asnet.attacks.subset import draw_subset
     from asnet.attacks.suite import plan
     from asnet.attacks.target import AttackTarget, OperatingPoint
+    from asnet.checkpoint import load_checkpoint
     from asnet.data.shards import WaveShards
     from asnet.models import build_model
-    from asnet.train.checkpoint import load_checkpoint
 
     subset = draw_subset(WaveShards(args.shards), config.clips, config.clip_samples, config.seed)
     if args.checkpoint:
@@ -73,7 +73,9 @@ def bench_device(device, args, params: dict, config) -> dict:
     target = AttackTarget(model, point, EOT.from_params(config.eot, config.sample_rate))
     # Runner.attack never writes: the bench only times it
     runner = Runner(target, subset, config, {"checkpoint": args.checkpoint or "untrained"}, Path(args.out).parent, device)
-    attacks, jobs = {}, {job.attack: job for suite in config.suites for job in plan(config, suite)}
+    # suites with their own subset (attack.suite_subsets: the claims suite) are sized by `asnet bench attack-cost`
+    suites = {name: attacks for name, attacks in config.suites.items() if name not in config.suite_subsets}
+    attacks, jobs = {}, {job.attack: job for suite in suites for job in plan(config, suite)}
     for name, job in jobs.items():
         start, cpu_start = time.perf_counter(), time.process_time()
         runner.attack(job)
@@ -83,7 +85,7 @@ def bench_device(device, args, params: dict, config) -> dict:
         print(f"{device.type:>4} {name:<24}{seconds:8.1f} s {attacks[name]['clips_per_s']:8.2f} clips/s"
               f" ({cpu:.1f} CPU s)")
     suites = {suite: {key: sum(attacks[name][key] for name in names) for key in ("seconds", "cpu_s")}
-              for suite, names in config.suites.items()}
+              for suite, names in suites.items()}
     for suite, total in suites.items():
         print(f"{device.type:>4} suite {suite:<18}{total['seconds']:8.1f} s ({total['cpu_s']:.1f} CPU s)")
     return {"device": (torch.cuda.get_device_name(device) if device.type == "cuda"
@@ -98,7 +100,8 @@ def main(args: argparse.Namespace) -> int:
 
     import torch
 
-    from asnet.attacks.config import AttackConfig, ConfigError
+    from asnet.attacks.config import ConfigError
+    from asnet.attacks.suite import read_config
 
     import sys
 
@@ -107,7 +110,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     params = load_params(args.params)
     try:
-        config = AttackConfig.from_params(params)
+        config = read_config(params)
     except ConfigError as error:
         print(f"asnet bench attack: error: {error}", file=sys.stderr)
         return 2

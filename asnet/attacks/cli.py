@@ -2,6 +2,11 @@
 
     asnet attack --checkpoint results/models/<run>/<stage> --shards data/cache/demo/eval \\
         --suite grid|full --out results/attacks/<run>/<stage> [--params params.yaml] [--device auto]
+    asnet attack ... --suite claim --out results/claim_attacks/<run>/<stage>
+
+`grid` runs on every evaluated checkpoint, `full` on a run's full_attacks stages, and `claim` (the
+claims check's PGD, on its own larger subset: attack.suite_subsets.claim) on the checkpoints the
+claims check compares.
 
 Threat model
 ------------
@@ -46,7 +51,7 @@ from asnet.utils import DEFAULT_PARAMS, file_sha256, load_params
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", required=True, help="checkpoint directory (model.safetensors + checkpoint.json)")
     parser.add_argument("--shards", required=True, help="waveform shard directory the subset is drawn from")
-    parser.add_argument("--suite", required=True, help="a suite of params attack.suites (grid, full)")
+    parser.add_argument("--suite", required=True, help="a suite of params attack.suites (grid, full, claim)")
     parser.add_argument("--out", required=True, help="directory for the result JSONs and summary.json")
     parser.add_argument("--params", default=DEFAULT_PARAMS)
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
@@ -55,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def checkpoint_digest(directory: Path) -> str:
     """Identifies the checkpoint: its weights and its metadata, less the training wall time (which
     differs between two runs of the same stage, and would make their attack results differ)."""
-    from asnet.train.checkpoint import WEIGHTS, load_meta
+    from asnet.checkpoint import WEIGHTS, load_meta
 
     meta = {k: v for k, v in load_meta(directory).items() if k != "wall_s"}
     return hashlib.sha256((json.dumps(meta, sort_keys=True) + file_sha256(directory / WEIGHTS)).encode()).hexdigest()
@@ -84,14 +89,14 @@ def print_summary(summary: dict) -> None:
 def main(args: argparse.Namespace) -> int:
     import torch
 
-    from asnet.attacks.config import AttackConfig, ConfigError
+    from asnet.attacks.config import ConfigError
     from asnet.attacks.eot import EOT
     from asnet.attacks.runner import Runner
     from asnet.attacks.subset import SubsetError, draw_subset
-    from asnet.attacks.suite import plan
+    from asnet.attacks.suite import plan, read_config
     from asnet.attacks.target import AttackTarget, OperatingPoint
+    from asnet.checkpoint import META, load_checkpoint
     from asnet.data.shards import WaveShards
-    from asnet.train.checkpoint import META, load_checkpoint
 
     def fail(message: str) -> int:
         print(f"asnet attack: error: {message}", file=sys.stderr)
@@ -99,8 +104,9 @@ def main(args: argparse.Namespace) -> int:
 
     checkpoint, shards_dir = Path(args.checkpoint), Path(args.shards)
     try:
-        config = AttackConfig.from_params(load_params(args.params))
+        config = read_config(load_params(args.params))
         jobs = plan(config, args.suite)
+        config = config.for_suite(args.suite)
     except ConfigError as error:
         return fail(str(error))
     if not (checkpoint / META).is_file():

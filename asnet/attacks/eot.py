@@ -58,7 +58,7 @@ def random_stage(spec: dict, sample_rate: int) -> RandomStage:
         return RandomCrop(round(spec["seconds"] * sample_rate))
     from asnet.shift.pools import make_transform
 
-    return StraightThrough(make_transform(spec))
+    return StraightThrough(make_transform(spec, sample_rate))
 
 
 class EOT:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from asnet.attacks.target import OperatingPoint
+from asnet.eval import decision
 
 
 @dataclass
@@ -32,7 +33,7 @@ class ClipOutputs:
 
 
 def says_bonafide(outputs: ClipOutputs, point: OperatingPoint) -> np.ndarray:
-    return outputs.score > point.threshold
+    return decision.says_bonafide(outputs.score, point.threshold)
 
 
 def abstained(outputs: ClipOutputs, point: OperatingPoint) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 `clips` // 2 bona fide and the rest spoofs are drawn without replacement (numpy Generator seeded
 by attack.seed), ordered as in the shard. Each is attacked as its first `clip_seconds` seconds,
-tiled when the clip is shorter, exactly as training crops are made (asnet.train.data.tile_to):
+tiled when the clip is shorter, exactly as training crops are made (asnet.data.shards.tile_to):
 fixed-length clips batch without padding, and every attack (torchattacks included) sees one
 plain [B, N] tensor. The clean metrics written beside the adversarial ones are those of exactly
 these fixed-length clips, so the two always compare like with like; they differ from the
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asnet.data.shards import WaveShards
+from asnet.data.shards import WaveShards, tile_to
 
 
 class SubsetError(ValueError):
@@ -44,8 +44,6 @@ def usable(shards: WaveShards) -> np.ndarray:
 
 
 def draw_subset(shards: WaveShards, clips: int, samples: int, seed: int) -> Subset:
-    from asnet.train.data import tile_to
-
     if clips < 2:
         raise SubsetError(f"attack.clips must be >= 2 (one per class), got {clips}")
     candidates = usable(shards)

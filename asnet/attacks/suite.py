@@ -17,7 +17,8 @@ pgd_linf_more_steps       L∞    reference_eps      sanity: PGD with more_steps
 pgd_linf_more_restarts    L∞    reference_eps      sanity: PGD with more_restarts restarts
 
 A suite (attack.suites.<name>) is a list of these names; each one is a Job, run once over the
-subset in batches of attack.batch_size, giving one result per budget. Every attack returns
+subset in batches of attack.batch_size, giving one result per budget. A suite listed in
+attack.suite_subsets runs on its own subset size and L∞ budgets (AttackConfig.for_suite). Every attack returns
 perturbations within its budget and waveforms within [-1, 1].
 """
 from __future__ import annotations
@@ -171,8 +172,20 @@ class Job:
         return f"{self.attack}-{'eps' if self.spec.norm == 'linf' else 'snr'}{budget:g}"
 
 
+def read_config(params: dict) -> AttackConfig:
+    """The attack settings of params (AttackConfig.from_params), with every suite naming only
+    attacks of ATTACKS: a typo in any suite fails before any attack runs."""
+    config = AttackConfig.from_params(params)
+    for suite, attacks in config.suites.items():
+        unknown = sorted(set(attacks) - set(ATTACKS))
+        if unknown:
+            raise ConfigError(f"attack.suites.{suite}: unknown attack(s) {unknown} (known: {sorted(ATTACKS)})")
+    return config
+
+
 def plan(config: AttackConfig, suite: str) -> list[Job]:
     if suite not in config.suites:
         raise ConfigError(f"no suite {suite!r} in attack.suites (have: {', '.join(config.suites)})")
+    config = config.for_suite(suite)
     return [Job(name, ATTACKS[name].budgets(config), dict(ATTACKS[name].settings(config)))
             for name in config.suites[suite]]

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from asnet.attacks.eot import EOT
+from asnet.eval.decision import decision_threshold
 
 # torchattacks' DLR loss reads the third-largest logit; two constant logits far below any real
 # one make it defined for a two-class decision without ever being the argmax.
@@ -33,7 +34,7 @@ DUMMY_LOGIT = -1.0e3
 
 @dataclass(frozen=True)
 class OperatingPoint:
-    """The dev-fitted thresholds of a checkpoint (asnet.train.calibrate)."""
+    """The dev-fitted thresholds of a checkpoint (asnet.eval.calibrate)."""
 
     threshold: float  # eer_threshold on the score
     ood_threshold: float
@@ -46,7 +47,7 @@ class OperatingPoint:
         if missing:
             raise ValueError(f"checkpoint has no {' or '.join(missing)}: calibrate it on dev first")
         tau = meta.get("abstain_threshold")
-        return cls(float(meta["eer_threshold"]), float(meta["ood_threshold"]),
+        return cls(decision_threshold(meta), float(meta["ood_threshold"]),
                    None if tau is None else float(tau), float(meta.get("temperature", 1.0)))
 
 

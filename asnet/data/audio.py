@@ -34,6 +34,9 @@ from asnet.utils import atomic_path
 
 RAW_SAMPLE_RATE = 16000
 SILENCE_PEAK = 1e-4  # below ~3 LSB of 16-bit audio a clip carries no usable signal
+# What a folder of recordings is searched for (asnet detect, custom-corpus protocols that name files by id)
+AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".webm",
+                            ".mka", ".aif", ".aiff", ".au", ".caf", ".w64", ".wma", ".amr", ".raw"})
 BLOCK_FRAMES = 1 << 16  # native frames per block of the streaming reader (~1.4 s at 48 kHz)
 # libsndfile's MPEG and Opus decoders return different samples when a file is read in blocks
 # (libsndfile 1.2.2: Opus loses its pre-skip, ~0.6 off at the start); FFmpeg streams these instead.
@@ -214,7 +217,7 @@ def _resampled(blocks: Iterator[np.ndarray], source_rate: int, target_rate: int,
         yield np.clip(stream.resample_chunk(np.zeros(0, np.float32), last=True), -1.0, 1.0)
 
 
-def stream_audio(path: str | os.PathLike, sample_rate: int = 16000,
+def stream_audio(path: str | os.PathLike, sample_rate: int,
                  block_frames: int = BLOCK_FRAMES) -> tuple[AudioInfo, Iterator[np.ndarray]]:
     """open_audio, mixed down and resampled to `sample_rate` on the fly, clipped to [-1, 1].
 
@@ -235,14 +238,14 @@ def resample(wave: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray
     return soxr.resample(np.asarray(wave, dtype=np.float32), source_rate, target_rate, quality="HQ")
 
 
-def load_audio_and_rate(path: str | os.PathLike, sample_rate: int = 16000) -> tuple[np.ndarray, int]:
+def load_audio_and_rate(path: str | os.PathLike, sample_rate: int) -> tuple[np.ndarray, int]:
     """load_audio, plus the file's native sample rate."""
     wave, native_rate = read_audio(path)
     wave = np.clip(resample(wave, native_rate, sample_rate), -1.0, 1.0)
     return validate_wave(wave, path), native_rate
 
 
-def load_audio(path: str | os.PathLike, sample_rate: int = 16000) -> np.ndarray:
+def load_audio(path: str | os.PathLike, sample_rate: int) -> np.ndarray:
     """Decode, mix down to mono and resample to `sample_rate`: float32 in [-1, 1].
 
     Resampling can overshoot full scale by a hair (Gibbs ripple); those samples are clipped.

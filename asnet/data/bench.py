@@ -7,8 +7,7 @@ protocol files, 60/20/20 split, 10 % bona fide) is written to --work-dir and mar
 by hand; then each step runs in its own process, exactly as the pipeline runs it:
   prepare         `asnet prepare asvspoof2019_la` (hash + header of every file -> manifest)
   cache_waves     asnet.data.cache.write_wave_shards for every split (decode -> wave.npy)
-  cache_features  asnet.features.cache.write_feature_shards for every split (front-end -> features)
-(the last two together are `asnet cache`). For each step: wall time, CPU time (its processes and
+(= `asnet cache`). For each step: wall time, CPU time (its processes and
 their workers: less sensitive than wall time to a busy machine), clips/s, the peak RSS of
 its largest process (os.wait4: the step's process or one of its workers) and the peak of the
 summed RSS of its process tree (sampled every 0.2 s from /proc; shared pages are counted once
@@ -37,19 +36,13 @@ import sys
 from pathlib import Path
 from asnet.data.manifest import read_manifest
 from asnet.utils import load_params
-manifest, out, params_path, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+from asnet.data.cache import SPLITS, write_wave_shards
+manifest, out, params_path, workers = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 params = load_params(params_path)
-if step == "cache_waves":
-    from asnet.data.cache import SPLITS, write_wave_shards
-    rows = read_manifest(manifest)
-    for split in SPLITS:
-        write_wave_shards(sorted((r for r in rows if r.split == split), key=lambda r: r.utt_id), manifest.parent,
-                          out / split, params["base"]["sample_rate"], params["cache"]["workers"])
-else:
-    from asnet.data.cache import SPLITS
-    from asnet.features.cache import write_feature_shards
-    for split in SPLITS:
-        write_feature_shards(out / split, params["features"], params["cache"]["batch_size"], params["cache"]["max_window_seconds"])
+rows = read_manifest(manifest)
+for split in SPLITS:
+    write_wave_shards(sorted((r for r in rows if r.split == split), key=lambda r: r.utt_id), manifest.parent,
+                      out / split, params["base"]["sample_rate"], workers)
 """
 
 
@@ -58,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=0.2, help="duration of every clip")
     parser.add_argument("--workers", type=int, default=2, help="processes of prepare and of the waveform cache")
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/asnet-bench-prepare"))
-    parser.add_argument("--params", default=DEFAULT_PARAMS, help="base, cache and features come from here")
+    parser.add_argument("--params", default=DEFAULT_PARAMS, help="base comes from here")
     parser.add_argument("--out", default="results/bench/prepare.json")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (corpus, manifest, shards)")
 
@@ -171,8 +164,7 @@ def main(args: argparse.Namespace) -> int:
     shutil.rmtree(work, ignore_errors=True)
     raw, prepared, cache = work / "raw" / CORPUS, work / "prepared" / CORPUS, work / "cache" / CORPUS
     params = load_params(args.params)
-    params[f"prepare_{CORPUS}"] = {"workers": args.workers}
-    params["cache"] = {**params["cache"], "workers": args.workers}
+    params[f"prepare_{CORPUS}"] = {}
     work.mkdir(parents=True)
     bench_params = work / "params.yaml"
     bench_params.write_text(yaml.safe_dump(params))
@@ -183,11 +175,9 @@ def main(args: argparse.Namespace) -> int:
     python = sys.executable
     steps = {
         "prepare": [python, "-m", "asnet", "prepare", CORPUS, "--raw", str(raw), "--out", str(prepared),
-                    "--params", str(bench_params)],
+                    "--params", str(bench_params), "--workers", str(args.workers)],
         "cache_waves": [python, "-c", CACHE_STEP, str(prepared / "manifest.csv"), str(cache), str(bench_params),
-                        "cache_waves"],
-        "cache_features": [python, "-c", CACHE_STEP, str(prepared / "manifest.csv"), str(cache), str(bench_params),
-                           "cache_features"],
+                        str(args.workers)],
     }
     results = {name: measure(command, args.clips, env) for name, command in steps.items()}
     report = {"clips": args.clips, "seconds_per_clip": args.seconds, "workers": args.workers,

@@ -1,8 +1,9 @@
 """`asnet cache`: a manifest -> per-split shards (ARCHITECTURE §3).
 
 For each split, every clip is decoded, resampled to 16 kHz mono and stored as int16 in one
-`wave.npy` with an `index.csv`; then the front-end's features are cached beside it
-(`spectral.npy`, `prosody.npy`, `frames.csv`). A clip that cannot be decoded, or whose bytes no
+`wave.npy` with an `index.csv`. No features are cached: every stage computes them from the
+waveform (training crops and perturbs it, and the front-end costs less than reading float16
+features back would save; README "Measured"). A clip that cannot be decoded, or whose bytes no
 longer match the manifest's sha256, is listed in the split's `rejects.csv` with the reason and
 skipped; the rest goes on. The hash check is what lets the manifest stand for the audio in the
 DAG: the cache stage depends on manifest.csv alone, not on walking thousands of audio files.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--manifest", required=True, help="manifest.csv (ARCHITECTURE §3)")
     parser.add_argument("--out", required=True, help="cache directory: one sub-directory per split")
     parser.add_argument("--params", default="params.yaml")
-    parser.add_argument("--workers", type=int, default=None, help="decoding processes (default: params cache.workers)")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="decoding processes (default: the CPUs this process may use); the shards do not depend on it")
 
 
 def _decode(job: tuple[str, str, int]) -> tuple[np.ndarray | None, str]:
@@ -62,15 +65,11 @@ def write_wave_shards(rows: list, root: Path, out_dir: Path, sample_rate: int, w
 
 
 def main(args: argparse.Namespace) -> int:
-    from asnet.features.cache import write_feature_shards
-
     params = load_params(args.params)
-    workers = args.workers or params["cache"]["workers"]
     manifest = Path(args.manifest)
     rows = read_manifest(manifest)
     for split in SPLITS:
         split_rows = sorted((r for r in rows if r["split"] == split), key=lambda r: r["utt_id"])
         out_dir = Path(args.out) / split
-        write_wave_shards(split_rows, manifest.parent, out_dir, params["base"]["sample_rate"], workers)
-        write_feature_shards(out_dir, params["features"], params["cache"]["batch_size"], params["cache"]["max_window_seconds"])
+        write_wave_shards(split_rows, manifest.parent, out_dir, params["base"]["sample_rate"], args.workers)
     return 0

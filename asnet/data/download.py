@@ -29,7 +29,7 @@ from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
 
 from asnet.data.archives import UnsafeArchive, extract_archive
-from asnet.data.corpora import CORPORA, Archive, Corpus, UnknownCorpus, corpus
+from asnet.data.corpora import CORPORA, Archive, Corpus, corpus
 from asnet.utils import progress, read_json, write_json
 
 MARKER = ".asnet-download.json"
@@ -296,10 +296,10 @@ def main(args: argparse.Namespace) -> int:
     if args.corpus is None:
         _list()
         return 0
+    spec = corpus(args.corpus)  # UnknownCorpus, like DownloadError, is a user error: one line, exit 2 (asnet.cli)
+    target = args.out or Path("data/raw") / spec.name
+    print(f"{spec.title}\nterms: {spec.terms}")
     try:
-        spec = corpus(args.corpus)
-        target = args.out or Path("data/raw") / spec.name
-        print(f"{spec.title}\nterms: {spec.terms}")
         if args.extracted:
             adopt_extracted(spec, target)
             return 0
@@ -307,10 +307,8 @@ def main(args: argparse.Namespace) -> int:
                         checksums=read_checksums(args.checksums) if args.checksums else None,
                         keep_archives=args.keep_archives, retries=args.retries, backoff_s=args.backoff,
                         timeout_s=args.timeout)
-    except UnknownCorpus as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except (DownloadError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    except OSError as error:  # a network or disk failure the retries did not cure: one line too
+        from asnet.cli import describe
+
+        raise DownloadError(describe(error)) from error
     return 0

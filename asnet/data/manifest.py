@@ -3,6 +3,8 @@
 `manifest.csv` has exactly the columns utt_id, path, label, system, speaker, language, split,
 corpus, duration_s, sample_rate, sha256 (COLUMNS), one row per clip, sorted by utt_id:
 - label is `bonafide` or `spoof`; system is the generator id, and `bonafide` exactly for real speech;
+- language is a BCP 47 primary language subtag: the ISO 639-1 code where one exists (en, de, zh),
+  else ISO 639-2 (the demo's Low German: nds); adapters map a corpus's own tags to it;
 - split is `train`, `dev` or `eval`;
 - path is relative to the manifest's directory (the corpus folder can move), never absolute;
 - duration_s is written with 4 decimals, sample_rate as an integer, sha256 as 64 hex digits

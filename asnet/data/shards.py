@@ -1,12 +1,9 @@
-"""Waveform and feature shards: a few large arrays + an index, never one file per clip.
+"""Waveform shards: a few large arrays + an index, never one file per clip.
 
 Layout of one shard directory (`data/cache/<corpus>/<split>/`), ARCHITECTURE §3:
 
     wave.npy      int16 [total_samples]       all clips, 16 kHz mono, concatenated
     index.csv     utt_id, offset, length, label, system, speaker   (offset/length in samples)
-    spectral.npy  float16 [total_frames, n_mels, planes]   (feature shards: log-mel + phase plane)
-    prosody.npy   float16 [total_frames, n_pros]
-    frames.csv    utt_id, offset, length                           (offset/length in frames)
 
 Arrays are opened with mmap, so a reader costs no memory until clips are touched. ShardWriter
 streams clips into a directory (the cache and every shift set write through it).
@@ -16,6 +13,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +75,12 @@ def read_index(path: Path) -> list[ClipInfo]:
         ]
 
 
+def tile_to(wave: np.ndarray, n: int) -> np.ndarray:
+    """Repeat a non-empty `wave` until it has n samples: how a clip shorter than a fixed length
+    is read for training crops and attacks (the amount of padding never tells the class apart)."""
+    return np.tile(wave, math.ceil(n / len(wave)))[:n]
+
+
 class WaveShards:
     """Read access to one split's waveform shard: `shards[i]` -> float32 waveform."""
 
@@ -114,25 +118,6 @@ class WaveShards:
     def labels(self) -> np.ndarray:
         """1 for bona fide, 0 for spoof (index 1 of the detector = bona fide)."""
         return np.array([c.label == "bonafide" for c in self.clips], dtype=np.int64)
-
-
-class FeatureShards:
-    """Read access to one split's cached features: `features[i]` -> (spectral [T, M, planes], prosody [T, P])."""
-
-    def __init__(self, directory: str | os.PathLike):
-        self.directory = Path(directory)
-        with open(self.directory / "frames.csv", newline="") as f:
-            self.frames = [(r["utt_id"], int(r["offset"]), int(r["length"])) for r in csv.DictReader(f)]
-        self.spectral = np.load(self.directory / "spectral.npy", mmap_mode="r")
-        self.prosody = np.load(self.directory / "prosody.npy", mmap_mode="r")
-
-    def __len__(self) -> int:
-        return len(self.frames)
-
-    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        _, offset, length = self.frames[i]
-        sl = slice(offset, offset + length)
-        return np.asarray(self.spectral[sl], np.float32), np.asarray(self.prosody[sl], np.float32)
 
 
 class ShardWriter:

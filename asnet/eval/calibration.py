@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from scipy.special import expit
 
 from asnet.eval.metrics import ScoreError, check_finite
@@ -52,6 +51,10 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[float,
 
     def nll(log_t: float) -> float:
         return float(np.mean(np.logaddexp(0.0, -margin / math.exp(log_t))))
+
+    # here, not at module level: scipy.optimize pulls in scipy.stats and scipy.signal, which the
+    # score stages (that only apply a temperature) would otherwise import for nothing
+    from scipy.optimize import minimize_scalar
 
     low, high = (math.log(b) for b in bounds)
     result = minimize_scalar(nll, bounds=(low, high), method="bounded", options={"xatol": 1e-6})

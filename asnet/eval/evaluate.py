@@ -9,7 +9,9 @@
         [--asv-scores ASV_SCORES.txt]                            # min t-DCF (2019 legacy + 2021 revised)
 
 The temperature and abstention threshold come from the checkpoint (fitted on dev); nothing is
-fitted here, and no score is ever re-oriented with the labels. Metric conventions: see
+fitted here, and no score is ever re-oriented with the labels. The clips `asnet score` rejected
+(<set>.rejects.csv beside the scores) are counted under "rejects", and a set with more than
+params eval.max_reject_fraction of its clips rejected fails the command (asnet.eval.rejects). Metric conventions: see
 asnet.eval.metrics, asnet.eval.selective, asnet.eval.calibration.
 """
 from __future__ import annotations
@@ -112,17 +114,14 @@ def calibration_block(table, temperature: float, config: dict) -> dict:
     }
 
 
-def operating_point_block(table, meta: dict) -> dict | None:
+def operating_point_block(table, meta: dict, threshold: float) -> dict:
     """What a user of the checkpoint gets at its dev-fitted EER threshold (the default operating
     point of `asnet detect`): the error rates on this set and the mean calibrated P(spoof) of each
     class. On held-out bona fide (new speakers, languages, channels) the dev FRR and a low mean
-    P(spoof) are what has to carry over; None for checkpoints without a stored threshold."""
+    P(spoof) are what has to carry over."""
     from asnet.eval.calibration import spoof_probability
     from asnet.eval.operating_point import error_rates
 
-    threshold = meta.get("eer_threshold")
-    if threshold is None:
-        return None
     p_spoof = spoof_probability(table.score, meta["temperature"])
     bonafide = table.labels == 1  # both classes are present: detection_block's EER needs them
     far, frr = error_rates(table.score[bonafide], table.score[~bonafide], threshold)
@@ -136,18 +135,22 @@ def operating_point_block(table, meta: dict) -> dict | None:
     }
 
 
-def abstention_block(table, kept: np.ndarray, threshold: float | None, config: dict) -> dict:
+def abstention_block(table, kept: np.ndarray, tau: float | None, decision: float, config: dict) -> dict:
     """Selective metrics at the stored tau, and risk-coverage/AURC for three rejection scores:
-    the abstention logit (the deployed rule), the energy, and 1 - max-probability (-|score|)."""
-    from asnet.eval.selective import aurc, decision_errors, kept_metrics, risk_at_coverages, risk_coverage
+    the abstention logit (the deployed rule), the energy, and the closeness of the score to the
+    decision threshold. Errors are those of the deployed decision (score > `decision`, the dev
+    EER threshold: asnet.eval.decision), not of score > 0."""
+    from asnet.eval.decision import decision_errors
+    from asnet.eval.selective import aurc, kept_metrics, risk_at_coverages, risk_coverage
 
-    errors = decision_errors(table.score, table.labels)
-    rejection = {"abstain": table.abstain, "energy": table.energy, "confidence": -np.abs(table.score)}
+    errors = decision_errors(table.score, table.labels, decision)
+    rejection = {"abstain": table.abstain, "energy": table.energy, "confidence": -np.abs(table.score - decision)}
     curves = {name: risk_coverage(values, errors) for name, values in rejection.items()}
     grid = np.arange(1, config["rc_points"] + 1) / config["rc_points"]
     return {
-        "threshold": threshold,
-        "at_threshold": kept_metrics(table.score, table.labels, kept),
+        "threshold": tau,
+        "decision_threshold": decision,
+        "at_threshold": kept_metrics(table.score, table.labels, kept, decision),
         "aurc": {name: aurc(*curve) for name, curve in curves.items()},
         "risk_coverage": {"coverage": list(grid), "risk": risk_at_coverages(*curves["abstain"], grid)},
         "full_coverage_error_rate": float(errors.mean()),
@@ -186,17 +189,22 @@ def tdcf_block(table, asv_scores: str) -> dict:
 
 
 def evaluate(args: argparse.Namespace, config: dict) -> dict:
-    from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
-    from asnet.eval.calibration import keeps
+    from asnet.checkpoint import load_meta
+    from asnet.eval import rejects
+    from asnet.eval.decision import decision_threshold
+    from asnet.eval.metrics import ScoreError
     from asnet.eval.scorefile import read_scores
-    from asnet.train.checkpoint import load_meta
 
     meta = load_meta(args.checkpoint)
     check_cross_corpus(meta, args.corpus, args.cross_corpus)
+    try:
+        decision_threshold(meta)  # fail here, naming the checkpoint, rather than inside set_metrics
+    except ValueError as error:
+        raise ScoreError(f"{args.checkpoint}: {error}") from None
     table = read_scores(args.scores)
+    rejected = rejects.summary(rejects.read_reasons(args.scores), len(table))
+    rejects.check_bound(rejected, config["max_reject_fraction"], args.scores)
     seen = seen_systems(meta, args.train_index)
-    threshold = meta.get("abstain_threshold")
-    kept = keeps(table.abstain, threshold)
     return {
         "set": getattr(args, "set_name", None) or Path(args.scores).stem,
         "scores": args.scores,
@@ -208,22 +216,38 @@ def evaluate(args: argparse.Namespace, config: dict) -> dict:
             "train_corpora": meta.get("train_corpora", []),
             "train_systems": None if seen is None else sorted(seen),
         },
+        "rejects": rejected,
+        **set_metrics(table, meta, seen, config, args.in_distribution, args.asv_scores),
+    }
+
+
+def set_metrics(table, meta: dict, seen: set[str] | None, config: dict, in_distribution: str | None = None,
+                asv_scores: str | None = None) -> dict:
+    """The metrics of one scored set under a checkpoint's calibration (meta): what `asnet evaluate`
+    writes, and what `asnet detect --labels` computes for a labelled folder."""
+    from asnet.eval.breakdown import gate_summary, per_system, seen_unseen
+    from asnet.eval.calibration import keeps
+    from asnet.eval.decision import decision_threshold
+
+    tau, decision = meta.get("abstain_threshold"), decision_threshold(meta)
+    kept = keeps(table.abstain, tau)
+    return {
         **detection_block(table, config),
         "calibration": calibration_block(table, meta["temperature"], config),
-        "operating_point": operating_point_block(table, meta),
-        "abstention": abstention_block(table, kept, threshold, config),
-        "ood": ood_block(table, args.in_distribution, seen) if args.in_distribution else None,
+        "operating_point": operating_point_block(table, meta, decision),
+        "abstention": abstention_block(table, kept, tau, decision, config),
+        "ood": ood_block(table, in_distribution, seen) if in_distribution else None,
         "per_system": per_system(table, kept, seen),
         "seen_unseen": seen_unseen(table, seen),
         "gate": gate_summary(table),
-        "tdcf": tdcf_block(table, args.asv_scores) if args.asv_scores else None,
+        "tdcf": tdcf_block(table, asv_scores) if asv_scores else None,
     }
 
 
 def one_per_set(args: argparse.Namespace) -> list[argparse.Namespace]:
     """The --scores-dir form as one namespace per set of the one checkpoint."""
+    from asnet.checkpoint import DEV_SCORES
     from asnet.eval.metrics import ScoreError
-    from asnet.train.calibrate import DEV_SCORES
 
     if len(args.checkpoint) != 1 or not args.sets or not args.out_dir:
         raise ScoreError("--scores-dir needs one --checkpoint, --sets and --out-dir")

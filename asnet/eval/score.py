@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asnet.utils import DEFAULT_PARAMS, load_params
+from asnet.utils import DEFAULT_PARAMS, load_params, resolve_device
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clips-per-system", type=int, default=None,
                         help="score only this many clips of each system per set (seeded by params eval.test_subset_seed)")
     parser.add_argument("--params", default=DEFAULT_PARAMS)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="clips per forward pass (default: $ASNET_SCORE_BATCH, else 32); no score depends on it")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:i]")
 
 
@@ -41,7 +43,9 @@ def sibling(out: str | Path, suffix: str) -> Path:
 
 def export_paths(out: str | Path) -> tuple[Path, Path]:
     """(ASVspoof export, rejects file) written beside a scores TSV."""
-    return sibling(out, ".asvspoof.txt"), sibling(out, ".rejects.csv")
+    from asnet.eval.rejects import rejects_path
+
+    return sibling(out, ".asvspoof.txt"), rejects_path(out)
 
 
 def score_table(outputs, clips, temperature: float):
@@ -62,14 +66,6 @@ def score_table(outputs, clips, temperature: float):
     )
 
 
-def resolve_device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return name
-
-
 def per_system_view(shards, per_system: int, seed: int):
     """The shards restricted to a seeded draw of `per_system` clips of each system."""
     from asnet.data.shards import per_system_subset
@@ -88,12 +84,12 @@ def jobs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
 
 
 def main(args: argparse.Namespace) -> int:
+    from asnet.checkpoint import load_checkpoint
     from asnet.data.shards import WaveShards
-    from asnet.eval.inference import run_model
+    from asnet.eval.inference import default_batch_size, run_model
     from asnet.eval.metrics import ScoreError
     from asnet.eval.scorefile import write_asvspoof_export, write_rejects, write_scores
     from asnet.eval.windows import WindowPolicy
-    from asnet.train.checkpoint import load_checkpoint
 
     try:
         work = jobs(args)
@@ -112,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
         if args.clips_per_system:
             shards = per_system_view(shards, args.clips_per_system, config["test_subset_seed"])
         try:
-            outputs = run_model(model, shards, config["batch_size"], config["pad_fraction"], device, windows)
+            outputs = run_model(model, shards, args.batch_size or default_batch_size(), device, windows)
         except ScoreError as error:
             print(f"asnet score: error: {error}", file=sys.stderr)
             return 2

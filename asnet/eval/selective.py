@@ -1,20 +1,17 @@
 """Selective prediction: risk-coverage curves, AURC and metrics on the clips a detector keeps.
 
 A rejection score ranks clips from "keep first" (low) to "abstain first" (high): the abstention
-logit a(x), the energy E(x), or 1 - confidence. Risk is the error rate of the hard decision
-(bona fide when score > 0) on the kept clips. Clips whose rejection scores tie are kept or
+logit a(x), the energy E(x), or the closeness to the decision threshold. Risk is the error rate
+of the deployed decision (bona fide iff score > the checkpoint's dev EER threshold,
+asnet.eval.decision) on the kept clips. Clips whose rejection scores tie are kept or
 dropped together, so the curve has one point per distinct rejection score.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from asnet.eval.decision import decision_errors
 from asnet.eval.metrics import ScoreError, check_finite, compute_eer, roc_auc
-
-
-def decision_errors(score, labels) -> np.ndarray:
-    """1.0 where the decision (bona fide iff score > 0) disagrees with the label (1 = bona fide)."""
-    return ((np.asarray(score) > 0) != (np.asarray(labels) == 1)).astype(np.float64)
 
 
 def risk_coverage(rejection_score, errors) -> tuple[np.ndarray, np.ndarray]:
@@ -50,8 +47,8 @@ def risk_at_coverages(coverage: np.ndarray, risk: np.ndarray, targets) -> list[f
     return [float(risk[min(i, risk.size - 1)]) for i in index]
 
 
-def kept_metrics(score, labels, kept: np.ndarray) -> dict:
-    """Coverage, abstention %, error rate, AUC and EER (%) on the kept clips.
+def kept_metrics(score, labels, kept: np.ndarray, threshold: float) -> dict:
+    """Coverage, abstention %, error rate at the decision threshold, AUC and EER (%) on the kept clips.
 
     AUC and EER are None when the kept clips no longer contain both classes.
     """
@@ -63,7 +60,7 @@ def kept_metrics(score, labels, kept: np.ndarray) -> dict:
         "n_kept": n_kept,
         "coverage": n_kept / score.size,
         "abstain_pct": 100.0 * (1 - n_kept / score.size),
-        "error_rate": float(decision_errors(score[kept], labels[kept]).mean()) if n_kept else None,
+        "error_rate": float(decision_errors(score[kept], labels[kept], threshold).mean()) if n_kept else None,
         "auc": roc_auc(bonafide, spoof) if both else None,
         "eer_pct": 100.0 * compute_eer(bonafide, spoof)[0] if both else None,
     }

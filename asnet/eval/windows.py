@@ -57,13 +57,13 @@ class WindowPolicy:
                              f"window {self.window}, max_clip {self.max_clip} (samples)")
 
     @classmethod
-    def from_seconds(cls, max_clip_seconds: float = MAX_CLIP_SECONDS, window_seconds: float = WINDOW_SECONDS,
-                     hop_seconds: float = HOP_SECONDS, sample_rate: int = 16000) -> "WindowPolicy":
+    def from_seconds(cls, max_clip_seconds: float, window_seconds: float, hop_seconds: float,
+                     sample_rate: int) -> "WindowPolicy":
         return cls(round(max_clip_seconds * sample_rate), round(window_seconds * sample_rate),
                    round(hop_seconds * sample_rate))
 
     @classmethod
-    def from_params(cls, eval_params: dict, sample_rate: int = 16000) -> "WindowPolicy":
+    def from_params(cls, eval_params: dict, sample_rate: int) -> "WindowPolicy":
         """From params `eval:` keys max_clip_seconds, window_seconds, window_hop_seconds."""
         return cls.from_seconds(eval_params["max_clip_seconds"], eval_params["window_seconds"],
                                 eval_params["window_hop_seconds"], sample_rate)
@@ -78,8 +78,6 @@ class WindowPolicy:
             starts.append(n - self.window)
         return starts
 
-
-DEFAULT_POLICY = WindowPolicy.from_seconds()
 
 
 def has_signal(wave: np.ndarray) -> bool:

@@ -20,8 +20,8 @@ STFT gives the phase plane.
 It always computes in float32 (the peakiness channel's linear prediction in float64,
 excitation.py), also inside an autocast region: a bf16 STFT and pitch tracker would lose the
 precision the features are checked against; the encoders after it may use bf16.
-On CPU the batch is processed `cpu_chunk` clips at a time: the pitch tracker's intermediates
-then stay in cache. Rows never interact, so chunking does not change the result. With several
+On CPU the batch is processed `cpu_chunk` clips at a time (environment ASNET_CPU_CHUNK, default
+CPU_CHUNK: an execution knob, never a params value): the pitch tracker's intermediates then stay in cache. Rows never interact, so chunking does not change the result. With several
 intra-op threads the chunks run side by side, one Python thread each with one intra-op thread
 (`map_chunks`): the front-end is hundreds of small ops per chunk, and under the PASSIVE OpenMP
 wait policy (asnet/__init__.py) each parallel op pays a thread wake-up, so two threads on
@@ -29,6 +29,7 @@ intra-op parallelism ran no faster than one. It also gives the bytes of a one-th
 """
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import torch
@@ -42,14 +43,15 @@ from asnet.features.phase import IFDeviation
 from asnet.features.pitch import YinPitch
 from asnet.features.prosody import PAPER_CHANNELS, PROSODY_CHANNELS, paper_prosody
 
-# The spectral view's planes. The log-mel is the paper's; the phase plane is our addition (the
-# README's "Beyond the paper"): without it WORLD copy-synthesis is the detector's weakest seen system.
+# The spectral view's planes. The log-mel is the paper's; the phase plane is our addition (see
+# docs/METHODS.md, "Beyond the paper"): without it WORLD copy-synthesis is the detector's weakest seen system.
 PAPER_PLANES = ("logmel",)
 SPECTRAL_PLANES = PAPER_PLANES + ("if_deviation",)
+CPU_CHUNK = 4  # clips per front-end pass on CPU unless ASNET_CPU_CHUNK says otherwise
 
 
 class FrontEnd(nn.Module):
-    def __init__(self, params: dict):
+    def __init__(self, params: dict, cpu_chunk: int | None = None):
         super().__init__()
         self.params = dict(params)
         self.hop_length = params["hop_length"]
@@ -63,7 +65,7 @@ class FrontEnd(nn.Module):
         self.n_prosody = len(self.prosody_channels)
         self.power_floor = 10.0 ** (params["noise_floor_db"] / 10.0)
         self.zcr_surrogate_scale = params["zcr_surrogate_scale"]
-        self.cpu_chunk = params["cpu_chunk"]
+        self.cpu_chunk = cpu_chunk or int(os.environ.get("ASNET_CPU_CHUNK", CPU_CHUNK))
         self.logmel = LogMel(params["sample_rate"], params["n_fft"], self.win_length, self.hop_length,
                              self.n_mels, params["f_min"], params["f_max"], params["mel_floor"])
         self.pitch = YinPitch(params["sample_rate"], self.hop_length, params["pitch_window"],

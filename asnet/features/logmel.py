@@ -2,12 +2,14 @@
 
 librosa.feature.melspectrogram(y, sr, n_fft, hop_length, win_length, window="hann", center=True,
 pad_mode="constant", power=2.0, n_mels, fmin, fmax) followed by log(mel + floor). The mel matrix
-is librosa's (Slaney scale and area normalisation), built once at construction.
+is librosa's (Slaney scale and area normalisation; melbank.py), built once at construction.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from asnet.features.melbank import mel_filterbank
 
 
 class LogMel(nn.Module):
@@ -16,10 +18,8 @@ class LogMel(nn.Module):
     def __init__(self, sample_rate: int, n_fft: int, win_length: int, hop_length: int,
                  n_mels: int, f_min: float, f_max: float, floor: float):
         super().__init__()
-        import librosa
-
         self.n_fft, self.win_length, self.hop_length, self.floor = n_fft, win_length, hop_length, floor
-        mel = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=f_min, fmax=f_max)
+        mel = mel_filterbank(sample_rate, n_fft, n_mels, f_min, f_max)
         # Derived from params, so not part of the state dict (checkpoints hold learned weights only).
         self.register_buffer("mel_basis", torch.from_numpy(mel).T.contiguous(), persistent=False)
         self.register_buffer("window", torch.hann_window(win_length), persistent=False)

@@ -20,16 +20,23 @@ def energy_margin_loss(energy_in: torch.Tensor, energy_out: torch.Tensor, m_in: 
     return F.relu(energy_in - m_in).pow(2).mean() + F.relu(m_out - energy_out).pow(2).mean()
 
 
-def detector_error(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """The detector's probability of being wrong, 1 - p(y | x), detached: the abstention target.
+def detector_error(logits: torch.Tensor, labels: torch.Tensor, threshold: float) -> torch.Tensor:
+    """The detector's probability of being wrong at the deployed decision, detached: the
+    abstention target.
 
-    It equals the 0/1 error when the detector is confident and still ranks samples by risk when
+    The deployed rule is bona fide iff score > threshold (asnet.eval.decision; score = logit_bona -
+    logit_spoof), so the decision's bona fide probability is sigmoid(score - threshold) and the
+    error probability is sigmoid(-(score - threshold)) for a bona fide clip, sigmoid(score -
+    threshold) for a spoof. At threshold 0 this is 1 - softmax(logits)[label]. It equals the 0/1
+    error of the rule when the detector is confident and still ranks samples by risk when
     training errors are rare, which a hard 0/1 target would leave almost all-zero.
     """
-    p_true = logits.detach().float().softmax(dim=-1).gather(1, labels.view(-1, 1)).squeeze(1)
-    return 1.0 - p_true
+    margin = (logits[:, 1] - logits[:, 0]).detach().float() - threshold
+    return torch.sigmoid(torch.where(labels == 1, -margin, margin))
 
 
-def abstention_loss(abstain_logits: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """BCE teaching the abstention logit a(x) to predict the detector's errors (higher a = riskier)."""
-    return F.binary_cross_entropy_with_logits(abstain_logits.float(), detector_error(logits, labels))
+def abstention_loss(abstain_logits: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor,
+                    threshold: float) -> torch.Tensor:
+    """BCE teaching the abstention logit a(x) to predict the detector's errors at the deployed
+    decision threshold (higher a = riskier)."""
+    return F.binary_cross_entropy_with_logits(abstain_logits.float(), detector_error(logits, labels, threshold))

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from asnet.features.frontend import FrontEnd
-from asnet.models.layers import AttentivePooling, ResBlock2d, TemporalBlock, downsample_mask
+from asnet.models.layers import AttentivePooling, ResBlock2d, TemporalBlock, apply_mask, downsample_mask
 from asnet.models.output import BONAFIDE, free_energy
 
 
@@ -71,7 +71,13 @@ class SpectralEncoder(nn.Module):
         self.out = nn.Linear(2 * embed_dim, embed_dim)
 
     def forward(self, spectral: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        x = self.blocks(self.stem(spectral.permute(0, 3, 2, 1)))  # [B, C, F', T']
+        """mask [B, T] True on each clip's frames (None = all): padded frames are zeroed after
+        every layer (asnet.models.layers), so a padded clip gives the output of the clip alone."""
+        stride = SPECTRAL_STRIDES[0][1]
+        x = apply_mask(self.stem(spectral.permute(0, 3, 2, 1)), downsample_mask(mask, stride))
+        for block, (_, time_stride) in zip(self.blocks, SPECTRAL_STRIDES[1:]):
+            stride *= time_stride
+            x = block(x, downsample_mask(mask, stride))  # [B, C, F', T']
         x = self.project(x.flatten(1, 2))  # [B, d, T']
         return self.out(self.pool(x, downsample_mask(mask, self.time_stride)))
 
@@ -89,8 +95,13 @@ class ProsodyEncoder(nn.Module):
         self.out = nn.Linear(2 * channels, embed_dim)
 
     def forward(self, prosody: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        x = self.blocks(self.stem(prosody.transpose(1, 2)))
-        return self.out(self.pool(x, downsample_mask(mask, PROSODY_STRIDE)))
+        """mask as in SpectralEncoder.forward; the input BatchNorm's shift is masked too."""
+        strided = downsample_mask(mask, PROSODY_STRIDE)
+        x = apply_mask(self.stem[0](prosody.transpose(1, 2)), mask)
+        x = apply_mask(self.stem[1:](x), strided)
+        for block in self.blocks:
+            x = block(x, strided)
+        return self.out(self.pool(x, strided))
 
 
 class EnergyGate(nn.Module):
@@ -118,6 +129,9 @@ class ASNet(nn.Module):
     """The whole detector. `branches` (params model.branches) keeps both views (the paper's model)
     or one of them: the single-branch ablations, where z is that branch's embedding, the gate is
     fixed to it and the two-view losses (CMRA) do not exist."""
+
+    # zero padding with `lengths` never changes a clip's outputs (layers.py): batch any lengths
+    exact_padding = math.inf
 
     def __init__(self, params: dict):
         super().__init__()

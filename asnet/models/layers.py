@@ -1,4 +1,11 @@
-"""Building blocks of the ASNet encoders. Tensors are channels-first: [B, C, F, T] or [B, C, T]."""
+"""Building blocks of the ASNet encoders. Tensors are channels-first: [B, C, F, T] or [B, C, T].
+
+Padding: a block given `mask` [B, T_out] (True = frame of the clip, at its output's time
+resolution) zeroes the padded frames of what its next convolution reads and of its output. Its
+input must be zero there already. A clip alone is zero-padded by each convolution itself, and
+BatchNorm's shift makes padded frames non-zero after every layer, so re-zeroing them is what makes
+a clip zero-padded in a batch give the outputs of the clip alone (asnet.eval.inference batches on it).
+"""
 from __future__ import annotations
 
 import torch
@@ -21,8 +28,9 @@ class ResBlock2d(nn.Module):
         self.skip = nn.Identity() if in_channels == out_channels and stride == (1, 1) else nn.Sequential(
             nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.body(x) + self.skip(x))
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        hidden = apply_mask(self.body[:3](x), mask)
+        return apply_mask(F.relu(self.body[3:](hidden) + self.skip(x)), mask)
 
 
 class TemporalBlock(nn.Module):
@@ -38,8 +46,8 @@ class TemporalBlock(nn.Module):
             nn.BatchNorm1d(channels),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(x + self.body(x))
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return apply_mask(F.relu(x + self.body(x)), mask)
 
 
 class AttentivePooling(nn.Module):
@@ -61,6 +69,11 @@ class AttentivePooling(nn.Module):
         mean = (weights * x).sum(-1)
         var = (weights * x.pow(2)).sum(-1) - mean.pow(2)
         return torch.cat([mean, var.clamp_min(1e-6).sqrt()], dim=-1)
+
+
+def apply_mask(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """x [B, C, (F,) T] with the frames outside `mask` [B, T] set to 0; x itself when mask is None."""
+    return x if mask is None else x * mask.reshape(len(mask), *(1,) * (x.dim() - 2), -1).to(x.dtype)
 
 
 def downsample_mask(mask: torch.Tensor | None, stride: int) -> torch.Tensor | None:

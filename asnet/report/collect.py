@@ -5,6 +5,7 @@ Layout (asnet/pipeline.py writes it; the paths below are relative to --results):
     scores/<run>/<stage>/<set>.tsv            asnet.eval.scorefile
     metrics/<run>/<stage>/<set>.json          asnet.eval.evaluate (dev included)
     attacks/<run>/<stage>/summary.json        asnet.attacks.runner (+ one <attack>-<budget>.json per result)
+    claim_attacks/<run>/<stage>/summary.json  the same for the claims suite (asnet attack --suite claim)
     train/<run>/<stage>/plots/metrics/**.tsv  DVCLive curves (step + value per epoch)
 
 A model (a row of a table) is an entry of params `runs` at one stage; its checkpoints are the
@@ -18,12 +19,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asnet.checkpoint import META
 from asnet.report.config import ReportConfig
 from asnet.runs import PRETRAINED, Run, runs, test_set_names
 
 # display names of the entries params.yaml ships; any other entry is shown by its name
-DISPLAY = {"asnet": "ASNet", "lcnn": "LCNN", "rawnet2": "RawNet2", "aasist": "AASIST", "aasist_l": "AASIST-L",
-           "trivial": "Trivial cues", "aasist_published": "AASIST (published)"}
+DISPLAY = {"asnet": "ASNet", "lcnn": "LCNN", "rawnet2": "RawNet2", "trivial": "Trivial cues",
+           "aasist_published": "AASIST (published)"}
 ROLES = ("asnet", "baseline", "reference", "other", "ablation")  # the order rows appear in
 SANITY_ONLY = ("pgd_linf_unbounded", "pgd_linf_more_steps", "pgd_linf_more_restarts")  # attack checks, not benchmarks
 
@@ -39,6 +41,7 @@ class Checkpoint:
     meta: dict | None = None
     metrics: dict[str, dict] = field(default_factory=dict)
     attack_summary: dict | None = None
+    claim_summary: dict | None = None        # the claims suite's results (claim_attacks/), when the DAG ran it
     _scores: dict = field(default_factory=dict, repr=False)
     _attacks: dict = field(default_factory=dict, repr=False)
 
@@ -68,14 +71,18 @@ class Checkpoint:
     def attack_rows(self) -> list[dict]:
         return list(self.attack_summary["results"]) if self.attack_summary else []
 
-    def attack_result(self, attack: str, budget: float) -> dict | None:
-        """The full result JSON (per-clip values included) of one attack at one budget."""
-        row = next((r for r in self.attack_rows() if r["attack"] == attack and same_budget(r["budget"], budget)), None)
+    def attack_result(self, attack: str, budget: float, kind: str = "attacks") -> dict | None:
+        """The full result JSON (per-clip values included) of one attack at one budget, of the
+        checkpoint's suite (kind "attacks") or of the claims suite (kind "claim_attacks")."""
+        summary = self.attack_summary if kind == "attacks" else self.claim_summary
+        rows = summary["results"] if summary else []
+        row = next((r for r in rows if r["attack"] == attack and same_budget(r["budget"], budget)), None)
         if row is None:
             return None
-        if row["name"] not in self._attacks:
-            self._attacks[row["name"]] = read_json_or_note(self.path("attacks") / f"{row['name']}.json", self.notes)
-        return self._attacks[row["name"]]
+        key = (kind, row["name"])
+        if key not in self._attacks:
+            self._attacks[key] = read_json_or_note(self.path(kind) / f"{row['name']}.json", self.notes)
+        return self._attacks[key]
 
 
 @dataclass
@@ -147,7 +154,7 @@ def read_curves(live: Path, notes: list[str]) -> dict[str, list[tuple[float, flo
 
 def load_checkpoint(run: Run, stage: str, root: Path, params: dict, notes: list[str]) -> Checkpoint:
     ck = Checkpoint(run, stage, root, notes)
-    ck.meta = read_json_or_note(ck.path("models") / "checkpoint.json", notes)
+    ck.meta = read_json_or_note(ck.path("models") / META, notes)
     absent = []
     for name in ["dev", *test_set_names(run, params)]:
         metrics = read_json_or_note(ck.path("metrics") / f"{name}.json", notes)
@@ -156,10 +163,11 @@ def load_checkpoint(run: Run, stage: str, root: Path, params: dict, notes: list[
         else:
             ck.metrics[name] = metrics
     if ck.meta is None:
-        notes.append(f"{ck.id}: no checkpoint (models/{ck.id}/checkpoint.json)")
+        notes.append(f"{ck.id}: no checkpoint (models/{ck.id}/{META})")
     if absent:
         notes.append(f"{ck.id}: no metrics for {', '.join(absent)}")
     ck.attack_summary = read_json_or_note(ck.path("attacks") / "summary.json", notes)
+    ck.claim_summary = read_json_or_note(ck.path("claim_attacks") / "summary.json", notes)
     if ck.attack_summary is None and run.attacked:
         notes.append(f"{ck.id}: no attack results (attacks/{ck.id}/summary.json)")
     return ck
@@ -177,6 +185,7 @@ class Results:
     runs: dict[str, list[Run]]                         # entry -> its runs (seeds), params order
     curves: dict[tuple[str, str], dict[str, list]]     # (run id, training stage) -> DVCLive curves
     notes: list[str]
+    neural: tuple[str, ...] = ()             # spoof systems the corpus declares neural (neural_systems)
 
     def model(self, entry: str, stage: str | None = None, stage_in_label: bool = False) -> Model | None:
         """`entry` at `stage` (default: the claims stage for ASNet, the final stage otherwise)."""
@@ -269,4 +278,13 @@ def collect(params: dict, config: ReportConfig, root: str | Path) -> Results:
                 curves[(run.id, stage)] = read_curves(root / "train" / run.id / stage, notes)
                 if not curves[(run.id, stage)]:
                     notes.append(f"{run.id}/{stage}: no training curves (train/{run.id}/{stage}/plots/metrics)")
-    return Results(params, config, root, sets, entry_roles(params, config), stages, checkpoints, by_entry, curves, notes)
+    return Results(params, config, root, sets, entry_roles(params, config), stages, checkpoints, by_entry, curves, notes,
+                   neural_systems(params))
+
+
+def neural_systems(params: dict) -> tuple[str, ...]:
+    """The spoof systems the training corpus declares neural (end-to-end neural TTS, neural
+    vocoders): params prepare_<corpus>.neural_systems, which the corpus's prepare stage reads;
+    none when the corpus declares nothing."""
+    section = params.get(f"prepare_{params['corpora']['train']}") or {}
+    return tuple(section.get("neural_systems") or ())

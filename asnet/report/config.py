@@ -4,9 +4,10 @@ that tracks it.
 
     report:
       asnet: {entry: asnet, stage: adv}   # the ASNet checkpoint of the main table and the claims check
-      baselines: [lcnn, rawnet2, aasist, aasist_l]   # the runs the claims check may call "best baseline"
+      baselines: [lcnn, rawnet2]   # the trained runs the claims check may call "best baseline"
       references: [trivial, aasist_published]        # rows shown in every table, never a claims baseline
-      claims: {attack: pgd_linf, eps: 0.002}         # the attack result behind "adversarial EER (PGD)"
+      claims: {attack: pgd_linf, eps: 0.002, min_clips: 200}   # the claims suite's result behind "adversarial
+                                                     # EER (PGD)"; clips per compared group a firm verdict needs
       bootstrap: {resamples: 1000, seed: 0}          # the paired bootstrap of the claims check
 
 Entries named here need not be in params `runs` (a baseline not trained yet is reported as
@@ -31,6 +32,7 @@ class ReportConfig:
     references: tuple[str, ...]
     claims_attack: str
     claims_eps: float
+    min_clips: int
     resamples: int
     seed: int
 
@@ -44,14 +46,16 @@ class ReportConfig:
         if missing or unknown:
             raise ConfigError(f"params report: missing {missing}, unknown {unknown}")
         asnet = _mapping(section, "asnet", ("entry", "stage"))
-        claims = _mapping(section, "claims", ("attack", "eps"))
+        claims = _mapping(section, "claims", ("attack", "eps", "min_clips"))
         bootstrap = _mapping(section, "bootstrap", ("resamples", "seed"))
         config = cls(
             asnet_entry=str(asnet["entry"]), asnet_stage=str(asnet["stage"]),
             baselines=_names(section, "baselines"), references=_names(section, "references"),
-            claims_attack=str(claims["attack"]), claims_eps=float(claims["eps"]),
+            claims_attack=str(claims["attack"]), claims_eps=float(claims["eps"]), min_clips=int(claims["min_clips"]),
             resamples=int(bootstrap["resamples"]), seed=int(bootstrap["seed"]),
         )
+        if config.min_clips < 1:
+            raise ConfigError("params report.claims.min_clips must be >= 1")
         if config.resamples < 1:
             raise ConfigError("params report.bootstrap.resamples must be >= 1")
         overlap = sorted(set(config.baselines) & set(config.references) | {config.asnet_entry} & set(config.baselines))

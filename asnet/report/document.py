@@ -12,17 +12,19 @@ from asnet.report.table import Table
 SECTIONS = (  # key, heading, one line on what the section answers
     ("claims", "Claims check", "Does ASNet beat the best baseline by what the seed README claims?"),
     ("main", "Main results", "In-domain, unseen-system (cross-vocoder) and shift results of every model's final checkpoint."),
+    ("rejects", "Rejected clips", "Clips each test set could not score (unusable data), per model."),
     ("shift", "Codec and vocoder shift", "Each shift condition: detection AUC, energy OOD-AUROC, energies and the fusion gate."),
     ("cross_corpus", "Cross-corpus", "Corpora the models were not trained on."),
     ("curriculum", "Curriculum", "What each curriculum stage adds, and the training curves."),
     ("ablation", "Ablations", "ASNet against its ablations."),
     ("robustness", "Robustness", "Attacks on the deployed pipeline, and the checks that the attacks work."),
     ("calibration", "Calibration and abstention", "Calibrated probabilities clean and under attack; selective risk."),
-    ("per_system", "Per-system results", "Each spoofing system of eval."),
+    ("per_system", "Per-system results", "Each spoofing system of eval, for every model; neural systems marked."),
 )
 TABLE_SECTION = {"main": "main", "codec": "shift", "vocoder": "shift", "cross_corpus": "cross_corpus",
                  "curriculum": "curriculum", "ablation": "ablation", "robustness": "robustness", "sanity": "robustness",
-                 "calibration": "calibration", "per_system": "per_system", "claims": "claims"}
+                 "calibration": "calibration", "per_system": "per_system", "per_system_auc": "per_system",
+                 "claims": "claims", "rejects": "rejects"}
 FIGURE_SECTION = {"training": "curriculum"}
 
 

@@ -3,7 +3,7 @@ calibrated outputs mean, and what it must not be used for.
 
     render_model_card(meta, metrics=None, attacks=None) -> str
 
-meta     a checkpoint.json (asnet.train.checkpoint), optionally with "parameters" (int: the
+meta     a checkpoint.json (asnet.checkpoint), optionally with "parameters" (int: the
          trainable parameter count, which needs the built model) and "path" (where it lives)
 metrics  {set name: metrics JSON of `asnet evaluate`} for eval and shift sets, or None
 attacks  an attack summary JSON of `asnet attack` ({"results": [rows], "sanity": [...], ...}), or None

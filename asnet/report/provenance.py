@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from asnet.checkpoint import META
 from asnet.report.collect import Results, read_json_or_note
 
 
@@ -63,7 +64,7 @@ def runtime(results: Results) -> Runtime:
         for run in entry_runs:
             for stage in run.stages:
                 stages += 1
-                meta = read_json_or_note(results.root / "models" / run.id / stage / "checkpoint.json", [])
+                meta = read_json_or_note(results.root / "models" / run.id / stage / META, [])
                 if meta and isinstance(meta.get("wall_s"), (int, float)):
                     train_s, recorded = train_s + meta["wall_s"], recorded + 1
     attack_s, attacked, checkpoints = 0.0, 0, 0

@@ -101,6 +101,7 @@ class Summary:
         self.codec_ood = common_sets(models, sets.codecs, "ood.energy_auroc")
         self.vocoder_auc = common_sets(models, sets.vocoders, "auc")
         self.vocoder_ood = common_sets(models, sets.vocoders, "ood.energy_auroc")
+        self.unseen_neural = tuple(s for s, seen in eval_systems(models).items() if seen is False and s in results.neural)
 
     def note(self) -> str:
         def names(sets):
@@ -109,7 +110,21 @@ class Summary:
                  for kind, listed, auc, ood in (("Codec", self.results.sets.codecs, self.codec_auc, self.codec_ood),
                                                 ("vocoder", self.results.sets.vocoders, self.vocoder_auc, self.vocoder_ood))
                  if listed]
+        if self.unseen_neural:
+            parts.append(f"unseen neural TTS: {', '.join(self.unseen_neural)} (mean of their per-system AUCs)")
         return "; ".join(parts) + "." if parts else ""
+
+    def unseen_neural_columns(self) -> list[tuple[Column, Callable[[Model], Cell]]]:
+        """AUC of eval's bona fide against each unseen neural system, mean over those systems (none
+        when the corpus declares no neural system, or none is unseen)."""
+        if not self.unseen_neural:
+            return []
+
+        def mean_auc(ck: Checkpoint):
+            values = [get(ck.metrics.get("eval"), f"per_system.{s}.auc") for s in self.unseen_neural]
+            return None if any(v is None for v in values) else sum(values) / len(values)
+        return [(Column("unseen_neural_auc", "unseen neural TTS AUC", "higher", 4),
+                 lambda m: over_seeds([mean_auc(ck) for ck in m.checkpoints]))]
 
     def detection(self) -> list[tuple[Column, Callable[[Model], Cell]]]:
         return [
@@ -117,6 +132,7 @@ class Summary:
             (Column("eval_auc", "AUC", "higher", 4), lambda m: metric_cell(m, "eval", "auc", "ci95.auc")),
             (Column("unseen_eer", "unseen EER %", "lower", 2), lambda m: metric_cell(m, "eval", "seen_unseen.unseen.eer_pct")),
             (Column("unseen_auc", "unseen AUC", "higher", 4), lambda m: metric_cell(m, "eval", "seen_unseen.unseen.auc")),
+            *self.unseen_neural_columns(),
             (Column("codec_auc", "codec AUC", "higher", 4), lambda m: mean_cell(m, self.codec_auc, "auc")),
             (Column("codec_ood", "codec OOD-AUROC", "higher", 4), lambda m: mean_cell(m, self.codec_ood, "ood.energy_auroc")),
         ]
@@ -295,18 +311,79 @@ def calibration_table(results: Results) -> Table:
     return model_table("calibration", "Calibration", caption, models, columns, notes)
 
 
-def per_system_table(results: Results) -> Table:
-    models = results.main_models()
+def eval_systems(models: list[Model]) -> dict[str, bool | None]:
+    """Every spoof system of eval with per-system metrics in any checkpoint -> whether it was seen
+    in training (None: unknown), sorted by name."""
     systems: dict[str, bool | None] = {}
     for m in models:
         for ck in m.checkpoints:
-            for system, entry in sorted((get(ck.metrics.get("eval"), "per_system") or {}).items()):
-                if "eer_pct" in entry and (systems.get(system) is None):
+            for system, entry in (get(ck.metrics.get("eval"), "per_system") or {}).items():
+                if "eer_pct" in entry and systems.get(system) is None:
                     systems[system] = entry.get("seen")
-    columns = [(Column(f"eer_{s}", s + ("†" if seen is False else ""), "lower", 2),
-                lambda m, s=s: metric_cell(m, "eval", f"per_system.{s}.eer_pct")) for s, seen in sorted(systems.items())]
-    caption = "EER % of each spoof system of eval against all bona fide clips; † = unseen in training."
-    return model_table("per_system", "Per-system EER", caption, models, columns, [])
+    return dict(sorted(systems.items()))
+
+
+def system_header(system: str, seen: bool | None, neural: tuple[str, ...]) -> str:
+    return system + ("†" if seen is False else "") + (" (neural)" if system in neural else "")
+
+
+def per_system_tables(results: Results) -> list[Table]:
+    """EER and AUC of every spoof system of eval for every model (ablations included), one table each."""
+    models = results.main_models() + results.by_role("ablation")
+    systems = eval_systems(models)
+    neural = [s for s in systems if s in results.neural]
+    marks = "; † = unseen in training" + ("; (neural) = neural TTS or vocoder, as the corpus declares "
+                                         f"(params prepare_{results.params['corpora']['train']}.neural_systems)"
+                                         if neural else "")
+    tables = []
+    for name, title, dotted, better, digits in (("per_system", "Per-system EER", "eer_pct", "lower", 2),
+                                                ("per_system_auc", "Per-system AUC", "auc", "higher", 4)):
+        columns = [(Column(f"{name.removeprefix('per_system').strip('_') or 'eer'}_{s}",
+                           system_header(s, seen, results.neural), better, digits),
+                    lambda m, s=s, dotted=dotted: metric_cell(m, "eval", f"per_system.{s}.{dotted}"))
+                   for s, seen in systems.items()]
+        caption = f"{title.split()[-1]} of each spoof system of eval against all bona fide clips, every model{marks}."
+        tables.append(model_table(name, title, caption, models, columns, []))
+    return tables
+
+
+def per_system_table(results: Results) -> Table:
+    return per_system_tables(results)[0]
+
+
+def per_system_auc_table(results: Results) -> Table:
+    return per_system_tables(results)[1]
+
+
+def rejects_table(results: Results) -> Table:
+    """Clips each test set's scoring rejected (data problems: empty, silent, non-finite,
+    undecodable), from each metrics JSON's `rejects` block; no table when no metrics carry one."""
+    models = results.main_models() + results.by_role("ablation")
+    sets = [s for s in dict.fromkeys(n for m in models for ck in m.checkpoints for n in ck.metrics)
+            if any(get(ck.metrics.get(s), "rejects") is not None for m in models for ck in m.checkpoints)]
+    columns = [(Column(f"rejects_{s}", s, None, 0), lambda m, s=s: metric_cell(m, s, "rejects.total")) for s in sets]
+    if columns:
+        columns.append((Column("reasons", "reasons (all sets)", align="left"), reject_reasons))
+    caption = ("Clips rejected as unusable data when scoring each test set (they are not in its metrics), "
+               "mean over seeds; the reasons summed over the sets.")
+    return model_table("rejects", "Rejected clips", caption, models, columns, [])
+
+
+def reject_reasons(model: Model) -> Cell:
+    """reason -> count summed over a checkpoint's test sets, mean over its seeds."""
+    per_checkpoint = []
+    for ck in model.checkpoints:
+        counts: dict[str, float] = {}
+        for metrics in ck.metrics.values():
+            for reason, n in (get(metrics, "rejects.by_reason") or {}).items():
+                counts[reason] = counts.get(reason, 0) + n
+        per_checkpoint.append(counts)
+    reasons = sorted({r for c in per_checkpoint for r in c})
+    if not reasons:
+        return words("none") if any(get(ms, "rejects") is not None for ck in model.checkpoints
+                                    for ms in ck.metrics.values()) else Cell()
+    mean = {r: sum(c.get(r, 0) for c in per_checkpoint) / len(per_checkpoint) for r in reasons}
+    return words(", ".join(f"{r} {v:g}" for r, v in mean.items()))
 
 
 def sanity_table(results: Results) -> Table:
@@ -331,5 +408,5 @@ def sanity_table(results: Results) -> Table:
     return Table("sanity", "Attack sanity checks", caption, ("Model",), [Column(n, n, align="left") for n in names], rows, [])
 
 
-TABLES = (main_table, codec_table, vocoder_table, cross_corpus_table, curriculum_table, ablation_table,
-          robustness_table, calibration_table, per_system_table, sanity_table)
+TABLES = (main_table, rejects_table, codec_table, vocoder_table, cross_corpus_table, curriculum_table, ablation_table,
+          robustness_table, calibration_table, per_system_table, per_system_auc_table, sanity_table)

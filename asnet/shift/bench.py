@@ -28,6 +28,7 @@ BASELINE_CODEC = "mp3_16k"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shards", default="data/cache/demo/eval", help="clips to process (synthetic when absent)")
     parser.add_argument("--clips", type=int, default=16, help="timed clips per condition")
+    parser.add_argument("--seed", type=int, default=0, help="seeds the clip draw and the random parts of the conditions")
     parser.add_argument("--params", default=DEFAULT_PARAMS)
     parser.add_argument("--out", default="results/bench/shift.json")
 
@@ -93,10 +94,10 @@ def main(args: argparse.Namespace) -> int:
 
     params = load_params(args.params)
     shift, sample_rate = params["shift"], params["base"]["sample_rate"]
-    clips, source = bench_clips(args.shards, args.clips, params["base"]["seed"])
+    clips, source = bench_clips(args.shards, args.clips, args.seed)
     crop = int(params["base"]["clip_seconds"] * sample_rate)
     crops = [np.resize(c, crop) for c in clips]  # training crops: tiled to the crop length
-    rng = np.random.default_rng(params["base"]["seed"])
+    rng = np.random.default_rng(args.seed)
     runs = {f"codec/{n}": (lambda c, ch=Channel.from_params(s): ch(c, sample_rate), clips)
             for n, s in shift["codecs"].items()}
     runs |= {f"vocoder/{n}": (lambda c, v=make_vocoder(s): v(c, sample_rate, rng), clips)

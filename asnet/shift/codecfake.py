@@ -102,7 +102,7 @@ def build_codecfake(
         "channels": {
             name: {
                 "settings": asdict(channel),
-                "conditions": sorted(channel.conditions(), key=repr),
+                "conditions": sorted(channel.conditions(sample_rate), key=repr),
                 "delay_samples": delay(channel, sample_rate),
                 "quality": quality[name].summary(),
             }

@@ -1,7 +1,7 @@
 """Transmission channels: band-limits, resampling and in-memory codec round trips (PyAV, soundfile).
 
-A `Channel` maps a waveform at the input rate (16 kHz) to a waveform of the SAME length, aligned
-sample for sample with the input:
+A `Channel` maps a waveform at the input rate (the project's, params base.sample_rate) to a
+waveform of the SAME length, aligned sample for sample with the input:
 
     band-limit (zero-phase) -> resample to the codec rate -> encode + decode in memory
     -> resample back -> band-limit again (the receiving end of the band-limited channel)
@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from asnet.shift import dsp
-from asnet.shift.conditions import PROJECT_RATE, Condition, band_condition, codec_condition, rate_condition
+from asnet.shift.conditions import Condition, band_condition, codec_condition, rate_condition
 
 LIBRARIES = ("none", "pyav", "soundfile")
 TAIL_SECONDS = 0.25   # zeros appended before encoding, so the last frame and the delay are flushed
@@ -75,20 +75,21 @@ class Channel:
             settings["band"] = tuple(float(f) for f in settings["band"])
         return cls(**settings)
 
-    def conditions(self) -> frozenset[Condition]:
+    def conditions(self, input_rate: int) -> frozenset[Condition]:
+        """What the channel does to audio at `input_rate` (the project's rate)."""
         found = set()
         if self.codec is not None:
             found.add(codec_condition(self.codec, self.bitrate))
         if self.band is not None:
             found.add(band_condition(*self.band))
-        if self.sample_rate != PROJECT_RATE:
+        if self.sample_rate != input_rate:
             found.add(rate_condition(self.sample_rate))
         return frozenset(found)
 
-    def __call__(self, wave: np.ndarray, input_rate: int = PROJECT_RATE) -> np.ndarray:
+    def __call__(self, wave: np.ndarray, input_rate: int) -> np.ndarray:
         return self.process(wave, input_rate).wave
 
-    def process(self, wave: np.ndarray, input_rate: int = PROJECT_RATE) -> Transmission:
+    def process(self, wave: np.ndarray, input_rate: int) -> Transmission:
         if len(wave) == 0:
             raise ChannelError("empty clip")
         if not np.all(np.isfinite(wave)):
@@ -117,7 +118,7 @@ class Channel:
 
 
 @lru_cache(maxsize=None)
-def delay(channel: Channel, input_rate: int = PROJECT_RATE) -> int:
+def delay(channel: Channel, input_rate: int) -> int:
     """The channel's end-to-end delay in input-rate samples, measured on a fixed probe.
 
     The probe is speech-band noise (300-3400 Hz, so every channel here passes it) with a

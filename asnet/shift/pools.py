@@ -1,10 +1,11 @@
 """Training-time transforms: pseudo-outliers (energy stage) and the train shift pool (ood stage).
 
 Convention for every transform: `transform(wave, rng) -> wave`, where `wave` is a float32 numpy
-array [N] at 16 kHz in [-1, 1] and `rng` a `numpy.random.Generator`; the result is float32 [N]
-(same length, aligned, in [-1, 1]). All randomness comes from `rng`, so a seeded trainer is
-deterministic. Each transform also lists its `conditions()` (asnet.shift.conditions), which the
-tests use to prove that neither pool shares a condition with any evaluation shift set.
+array [N] at the project rate (params base.sample_rate, each transform's `input_rate`) in [-1, 1]
+and `rng` a `numpy.random.Generator`; the result is float32 [N] (same length, aligned, in
+[-1, 1]). All randomness comes from `rng`, so a seeded trainer is deterministic. Each transform
+also lists its `conditions()` (asnet.shift.conditions), which the tests use to prove that neither
+pool shares a condition with any evaluation shift set.
 
 Both pools are defined in params.yaml (`shift.pools.pseudo_outliers`, `shift.pools.train_shifts`):
 name -> {family: <one of FAMILIES>, <settings>}. Build them with `pseudo_outliers(params)` and
@@ -13,9 +14,11 @@ name -> {family: <one of FAMILIES>, <settings>}. Build them with `pseudo_outlier
 - pseudo-outliers (ARCHITECTURE §5, energy stage) are audio the detector should call unfamiliar:
   speech drowned in white/coloured noise, heavily low- or high-passed speech, time-reversed or
   segment-shuffled speech. Level is kept at the input RMS so loudness is not the cue.
-- train shifts (ood stage) are mild channel changes the prediction should be invariant to: a
-  codec at a bitrate that no evaluation set uses, a mild band-limit, resampling through
-  11.025 kHz, a synthetic room impulse response, gain + shelving EQ.
+- train shifts (ood stage) are mild channel changes the prediction should be invariant to:
+  codecs of families no evaluation set uses (Vorbis, AC-3; the eval sets keep MP3, AAC, Opus,
+  AMR, GSM, G.722 and mu-law, so the codec-shift OOD test stays unseen by family, not just by
+  bitrate), a mild band-limit, resampling through 11.025 kHz, a synthetic room impulse response,
+  gain + shelving EQ.
 """
 from __future__ import annotations
 
@@ -26,7 +29,6 @@ import numpy as np
 
 from asnet.shift import dsp
 from asnet.shift.codecs import Channel
-from asnet.shift.conditions import PROJECT_RATE as SAMPLE_RATE
 from asnet.shift.conditions import Condition, band_condition
 
 NOISE_EXPONENTS = {"white": 0.0, "pink": 1.0, "brown": 2.0}  # noise power spectrum ∝ 1 / f**exponent
@@ -50,9 +52,10 @@ class Noise:
 
     color: str                      # white | pink | brown
     snr_db: tuple[float, float]
+    input_rate: int                 # the project's rate (params base.sample_rate)
 
     def __call__(self, wave, rng):
-        noise = coloured_noise(len(wave), NOISE_EXPONENTS[self.color], rng)
+        noise = coloured_noise(len(wave), NOISE_EXPONENTS[self.color], rng, self.input_rate)
         snr = _uniform(rng, self.snr_db)
         noise *= dsp.rms(wave) / max(dsp.rms(noise), 1e-12) * 10 ** (-snr / 20)
         return dsp.match_rms(wave + noise, dsp.rms(wave))
@@ -61,11 +64,11 @@ class Noise:
         return frozenset({("noise", self.color)})
 
 
-def coloured_noise(n: int, exponent: float, rng: np.random.Generator) -> np.ndarray:
+def coloured_noise(n: int, exponent: float, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     """Gaussian noise whose power spectrum falls as 1 / f**exponent above NOISE_FLOOR_HZ and is
     flat below it (so brown noise is audible rumble, not sub-sonic drift); DC removed."""
     spectrum = np.fft.rfft(rng.standard_normal(n))
-    freqs = np.maximum(np.fft.rfftfreq(n, 1 / SAMPLE_RATE), NOISE_FLOOR_HZ)
+    freqs = np.maximum(np.fft.rfftfreq(n, 1 / sample_rate), NOISE_FLOOR_HZ)
     spectrum /= freqs ** (exponent / 2)
     spectrum[0] = 0
     return np.fft.irfft(spectrum, n).astype(np.float32)
@@ -76,10 +79,11 @@ class Filter:
     """A heavy band-limit (e.g. (0, 400): low-pass; (4000, 8000): high-pass), level restored."""
 
     band: tuple[float, float]
+    input_rate: int
     order: int = 6
 
     def __call__(self, wave, rng):
-        return dsp.match_rms(dsp.bandlimit(wave, SAMPLE_RATE, *self.band, order=self.order), dsp.rms(wave))
+        return dsp.match_rms(dsp.bandlimit(wave, self.input_rate, *self.band, order=self.order), dsp.rms(wave))
 
     def conditions(self):
         return frozenset({band_condition(*self.band)})
@@ -101,9 +105,10 @@ class Shuffle:
     """Speech cut into segments of a length drawn from `segment_ms`, put back in random order."""
 
     segment_ms: tuple[float, float]
+    input_rate: int
 
     def __call__(self, wave, rng):
-        segment = max(1, int(_uniform(rng, self.segment_ms) * SAMPLE_RATE / 1000))
+        segment = max(1, int(_uniform(rng, self.segment_ms) * self.input_rate / 1000))
         pieces = [wave[i : i + segment] for i in range(0, len(wave), segment)]
         return np.concatenate([pieces[i] for i in rng.permutation(len(pieces))]).astype(np.float32)
 
@@ -117,12 +122,13 @@ class ChannelShift:
     """A fixed channel (codec round trip, band-limit, resampling): see asnet.shift.codecs."""
 
     channel: Channel
+    input_rate: int
 
     def __call__(self, wave, rng):
-        return np.clip(self.channel(wave, SAMPLE_RATE), -1.0, 1.0)
+        return np.clip(self.channel(wave, self.input_rate), -1.0, 1.0)
 
     def conditions(self):
-        return self.channel.conditions()
+        return self.channel.conditions(self.input_rate)
 
 
 @dataclass(frozen=True)
@@ -133,14 +139,15 @@ class Reverb:
 
     rt60_s: tuple[float, float]
     drr_db: tuple[float, float]
+    input_rate: int
     predelay_ms: float = 2.5        # gap between the direct path and the first reflections
 
     def __call__(self, wave, rng):
         from scipy.signal import fftconvolve
 
         rt60 = _uniform(rng, self.rt60_s)
-        start = int(self.predelay_ms * SAMPLE_RATE / 1000)
-        t = np.arange(int(rt60 * SAMPLE_RATE)) / SAMPLE_RATE
+        start = int(self.predelay_ms * self.input_rate / 1000)
+        t = np.arange(int(rt60 * self.input_rate)) / self.input_rate
         tail = rng.standard_normal(len(t)) * np.exp(-3 * np.log(10) * t / rt60)  # -60 dB at rt60
         tail *= 10 ** (-_uniform(rng, self.drr_db) / 20) / max(np.sqrt(np.sum(tail**2)), 1e-12)
         response = np.zeros(start + len(tail))
@@ -159,6 +166,7 @@ class GainEQ:
 
     gain_db: tuple[float, float]
     shelf_db: tuple[float, float]
+    input_rate: int
     low_hz: float = 250.0
     high_hz: float = 4000.0
 
@@ -167,7 +175,7 @@ class GainEQ:
 
         out = wave.astype(np.float64)
         for kind, corner in (("low", self.low_hz), ("high", self.high_hz)):
-            b, a = shelf_coefficients(kind, corner, _uniform(rng, self.shelf_db), SAMPLE_RATE)
+            b, a = shelf_coefficients(kind, corner, _uniform(rng, self.shelf_db), self.input_rate)
             out = lfilter(b, a, out)
         gain = 10 ** (_uniform(rng, self.gain_db) / 20)
         return dsp.match_rms(out, dsp.rms(wave) * gain)
@@ -200,38 +208,51 @@ def shelf_coefficients(kind: str, corner_hz: float, gain_db: float, sample_rate:
 FAMILIES: dict[str, Callable[..., Transform]] = {
     "noise": Noise,
     "filter": Filter,
-    "reverse": Reverse,
+    "reverse": lambda input_rate: Reverse(),  # the rate does not matter to a reversal
     "shuffle": Shuffle,
-    "channel": lambda **settings: ChannelShift(Channel.from_params(settings)),
+    "channel": lambda input_rate, **settings: ChannelShift(Channel.from_params(settings), input_rate),
     "reverb": Reverb,
     "gain_eq": GainEQ,
 }
 
 
-def make_transform(spec: dict) -> Transform:
-    """{family: name, **settings} -> transform (lists become tuples so transforms are hashable)."""
+def make_transform(spec: dict, input_rate: int) -> Transform:
+    """{family: name, **settings} -> transform of waves at `input_rate` (lists become tuples so
+    transforms are hashable)."""
     settings = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items() if k != "family"}
     if spec["family"] not in FAMILIES:
         raise ValueError(f"unknown transform family {spec['family']!r} (one of {sorted(FAMILIES)})")
-    return FAMILIES[spec["family"]](**settings)
+    return FAMILIES[spec["family"]](input_rate=input_rate, **settings)
 
 
-def build_pool(entries: dict[str, dict]) -> dict[str, Transform]:
-    return {name: make_transform(spec) for name, spec in entries.items()}
+def build_pool(entries: dict[str, dict], input_rate: int) -> dict[str, Transform]:
+    return {name: make_transform(spec, input_rate) for name, spec in entries.items()}
 
 
 def pseudo_outliers(params: dict) -> dict[str, Transform]:
     """The energy stage's pseudo-outlier transforms (params: the whole params.yaml dict)."""
-    return build_pool(params["shift"]["pools"]["pseudo_outliers"])
+    return build_pool(params["shift"]["pools"]["pseudo_outliers"], params["base"]["sample_rate"])
 
 
 def train_shifts(params: dict) -> dict[str, Transform]:
-    """The ood stage's training shift pool (params: the whole params.yaml dict)."""
-    return build_pool(params["shift"]["pools"]["train_shifts"])
+    """The ood stage's training shift pool (params: the whole params.yaml dict); refused when it
+    shares a codec family with an evaluation set (the codec-shift test would not be unseen)."""
+    pool = build_pool(params["shift"]["pools"]["train_shifts"], params["base"]["sample_rate"])
+    if shared := shared_codec_families(pool, params):
+        raise ValueError(f"shift.pools.train_shifts uses codec families of the eval sets ({', '.join(sorted(shared))}):"
+                         " train on codecs no shift.codecs entry uses")
+    return pool
 
 
 def pool_conditions(pool: dict[str, Transform]) -> frozenset[Condition]:
     return frozenset().union(*(t.conditions() for t in pool.values()))
+
+
+def shared_codec_families(pool: dict[str, Transform], params: dict) -> frozenset[str]:
+    """Codec families both in `pool` and in the evaluation sets (must be empty for train shifts)."""
+    from asnet.shift.conditions import codec_families
+
+    return codec_families(pool_conditions(pool)) & codec_families(eval_conditions(params))
 
 
 def eval_conditions(params: dict) -> frozenset[Condition]:
@@ -239,5 +260,6 @@ def eval_conditions(params: dict) -> frozenset[Condition]:
     from asnet.shift.vocoders import vocoder_conditions
 
     shift = params["shift"]
-    channels = frozenset().union(*(Channel.from_params(s).conditions() for s in shift["codecs"].values()))
+    rate = params["base"]["sample_rate"]
+    channels = frozenset().union(*(Channel.from_params(s).conditions(rate) for s in shift["codecs"].values()))
     return channels | vocoder_conditions(shift["vocoders"])

@@ -158,7 +158,7 @@ def build_codec_set(clips: Iterable[SourceClip], channel, out_dir: str | os.Path
         "delay_samples": lag,
         "bitrate_measured_bps": 8 * encoded_bytes / encoded_seconds if encoded_bytes else None,
     }
-    return {**_report(channel, writer, seen, quality, library_versions()), **measured}
+    return {**_report(channel.conditions(sample_rate), writer, seen, quality, library_versions()), **measured}
 
 
 def build_vocoder_set(
@@ -187,7 +187,7 @@ def build_vocoder_set(
             quality.add(dsp.distortion(clip.wave, out, sample_rate))
             writer.add(clip, clip.wave)
             writer.add(replace(clip, utt_id=f"{clip.utt_id}-{name}", label="spoof", system=name), out)
-    return _report(vocoder, writer, seen, quality, {**library_versions(), **_vocoder_versions()})
+    return _report(vocoder.conditions(), writer, seen, quality, {**library_versions(), **_vocoder_versions()})
 
 
 def _vocoder_versions() -> dict[str, str]:
@@ -196,9 +196,9 @@ def _vocoder_versions() -> dict[str, str]:
     return {package: version(package) for package in ("librosa", "pyworld")}
 
 
-def _report(condition, writer: ShardWriter, seen: int, quality: Quality, versions: dict) -> dict:
+def _report(conditions: frozenset, writer: ShardWriter, seen: int, quality: Quality, versions: dict) -> dict:
     return {
-        "conditions": sorted(condition.conditions(), key=repr),
+        "conditions": sorted(conditions, key=repr),
         "clips_in": seen,
         "clips_out": len(writer.index),
         "rejected": len(writer.rejects),

@@ -36,6 +36,9 @@ def bench_stage(stage: str, params: dict, train, device, steps: int, warmup: int
 
     settings = Settings.from_params(stage, params)
     trainer = StageTrainer(settings, params, build_stage_model(params, None, device), train, device)
+    # Throughput only: where the abstention target counts errors (training uses the dev EER
+    # threshold, asnet.train.trainer) does not change the cost of a step, and there is no dev here.
+    trainer.objective.decision_threshold = 0.0
     loader = host_batches(trainer.host_steps(trainer.plan(warmup + steps)), workers, pin_memory=device.type == "cuda")
     batches = iter(loader)
     for host in itertools.islice(batches, warmup):
@@ -63,7 +66,9 @@ def main(args: argparse.Namespace) -> int:
     from asnet.train.loader import auto_workers
     from asnet.train.trainer import select_device
 
-    params = load_params(args.params)
+    from asnet.runs import with_seed
+
+    params = with_seed(load_params(args.params), 0)  # a bench times steps: any seed does
     device = select_device(args.device)
     train = WaveShards(f"{args.cache}/train")
     workers = auto_workers(device) if args.loader_workers is None else args.loader_workers

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asnet.data.shards import WaveShards
+from asnet.data.shards import WaveShards, tile_to
 
 
 def trainable_labels(shards: WaveShards) -> np.ndarray:
@@ -33,11 +33,6 @@ def trainable_labels(shards: WaveShards) -> np.ndarray:
             print(f"train clip {clip.utt_id} left out: empty or silent", file=sys.stderr)
             labels[i] = -1
     return labels
-
-
-def tile_to(wave: np.ndarray, n: int) -> np.ndarray:
-    """Repeat a non-empty `wave` until it has n samples."""
-    return np.tile(wave, math.ceil(n / len(wave)))[:n]
 
 
 def crop_start(length: int, n: int, rng: np.random.Generator) -> int:

@@ -97,6 +97,15 @@ def mean_over_processes(values: dict[str, float], context: Context) -> dict[str,
     return {n: float(v) / context.world for n, v in zip(names, stacked)}
 
 
+def broadcast_from_main(value: float | None, context: Context) -> float:
+    """Process 0's `value` on every process (the others pass None)."""
+    if context.world == 1:
+        return float(value)
+    shared = torch.tensor([float("nan") if value is None else float(value)], dtype=torch.float64, device=context.device)
+    dist.broadcast(shared, src=0)
+    return float(shared.item())
+
+
 class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
     """BatchNorm whose training-mode statistics are those of the global batch across processes:
     mean from an all-reduced sum, then the biased variance from an all-reduced sum of squared

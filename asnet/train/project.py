@@ -30,6 +30,7 @@ from types import SimpleNamespace
 import numpy as np
 import yaml
 
+from asnet.params_log import copy_tree
 from asnet.utils import DEFAULT_PARAMS, load_params, write_json
 
 BASE_GOAL_CLIPS_PER_S = 3000.0  # base stage, 4-second crops, one H100-class GPU (issue 15)
@@ -82,7 +83,7 @@ def write_synthetic_shards(out_dir: Path, clips: int, seconds: float, sample_rat
 
 def bench_params(params: dict, crop_seconds: float, batch: int) -> dict:
     """params with the crop length and batch size to measure (everything else as given)."""
-    params = yaml.safe_load(yaml.safe_dump(params))  # a deep copy that keeps the features alias shared
+    params = copy_tree(params)
     params["base"]["clip_seconds"] = crop_seconds
     params["train"]["common"]["batch_size"] = batch
     return params

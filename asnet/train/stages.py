@@ -13,7 +13,9 @@ the next one trains (the paper's rows read "+SAM", "+SAM+Eng", "+SAM+Eng+OOD", "
 - branch_ce: mean cross-entropy of the spectral and prosodic auxiliary heads.
 - cmra: the model's CMRA corridor on (h_s(z_s), h_p(z_p)); variant and margins from params model.cmra.
 - energy_margin: in-distribution energies below m_in, pseudo-outliers above m_out.
-- abstain: the abstention head predicts the detector's errors (asnet.losses.energy).
+- abstain: the abstention head predicts the detector's errors at the deployed decision, score >
+  the dev EER threshold of the current model (asnet.losses.energy, asnet.eval.decision); the
+  trainer keeps `Objective.decision_threshold` up to date (asnet.train.trainer).
 - ood_kl / ood_cos / ood_energy: KL(clean || shifted), 1 - cos of the fused embeddings z,
   squared energy gap; clean side detached (asnet.losses.consistency).
 
@@ -144,6 +146,13 @@ class Objective:
             self.ecrm_temperature = adv["ecrm_temperature"]
             self.weights |= {name: adv[f"weight_{name}"] for name in ("ecrm_kl", "ecrm_hinge", "ecrm_cmra")}
         self.weights = {name: w for name, w in self.weights.items() if name in terms}
+        # Where the abstention target counts an error: set by the trainer before the first step
+        # and after every dev pass (asnet.train.trainer.train_remaining_epochs).
+        self.decision_threshold: float | None = None
+
+    @property
+    def needs_decision_threshold(self) -> bool:
+        return "abstain" in self.weights
 
     def host_batch(self, waves: np.ndarray, labels: np.ndarray, step_seed: int, first_index: int = 0) -> StepInputs:
         """This step's host-side draws (rows are global samples first_index, first_index + 1, ...;
@@ -182,8 +191,10 @@ class Objective:
         if inputs.outliers is not None:
             outliers, start = rows(joint, start, start + n), start + n
             terms["energy_margin"] = energy_margin_loss(clean.energy, outliers.energy, self.m_in, self.m_out)
-            if "abstain" in self.weights:
-                terms["abstain"] = abstention_loss(clean.abstain, clean.logits, inputs.labels)
+            if self.needs_decision_threshold:
+                if self.decision_threshold is None:
+                    raise RuntimeError("the abstention target needs the current decision threshold: none was set")
+                terms["abstain"] = abstention_loss(clean.abstain, clean.logits, inputs.labels, self.decision_threshold)
             diagnostics["energy_outlier"] = outliers.energy.mean().item()
         if inputs.shifted is not None:
             shifted = rows(joint, start, start + n)

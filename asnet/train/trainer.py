@@ -14,8 +14,8 @@ What a stage run does, in order:
        eval.calibration_subset) and every loss term, diagnostic and dev metric is
        logged with DVCLive; then the whole training state is saved atomically for resuming.
     5. at the end: temperature, abstention threshold, EER operating point and OOD threshold fitted
-       on dev (asnet.train.calibrate), then the checkpoint (safetensors + JSON + dev scores,
-       asnet.train.checkpoint) is written; the saved, evaluated and calibrated weights are the
+       on dev (asnet.eval.calibrate), then the checkpoint (safetensors + JSON + dev scores,
+       asnet.checkpoint) is written; the saved, evaluated and calibrated weights are the
        same (the EMA weights when EMA is on).
 
 Data-parallel: under `torchrun --nproc_per_node N` each process trains on its slice of every
@@ -47,12 +47,13 @@ import numpy as np
 import torch
 
 from asnet.data.shards import WaveShards
+from asnet.eval.calibrate import calibrate_on_dev, calibration_split, dev_metrics, score_dev, write_dev_scores
 from asnet.train.data import plan_epoch, trainable_labels
-from asnet.train.distributed import Context, average_gradients, global_batchnorm, mean_over_processes, setup, teardown
+from asnet.train.distributed import (Context, average_gradients, broadcast_from_main, global_batchnorm,
+                                     mean_over_processes, setup, teardown)
 from asnet.train.loader import PlannedSteps, auto_workers, host_batches
 from asnet.train.optim import WeightEMA, build_optimizer, build_scheduler
 from asnet.train.sam import sam_step
-from asnet.train.calibrate import calibrate_on_dev, dev_metrics, score_dev, write_dev_scores
 from asnet.train.stages import STAGES, Objective, StepInputs, loss_terms
 from asnet.utils import atomic_path, file_sha256, seed_everything
 
@@ -112,7 +113,7 @@ def build_stage_model(params: dict, init: str | Path | None, device: torch.devic
     from safetensors.torch import load_file
 
     from asnet.models import build_model
-    from asnet.train.checkpoint import WEIGHTS
+    from asnet.checkpoint import WEIGHTS
 
     torch.manual_seed(params["base"]["seed"])
     model = build_model(params["model"])
@@ -258,7 +259,7 @@ def log_epoch(live, record: dict) -> None:
 
 def fingerprint(stage: str, params: dict, cache: Path, init: Path | None) -> str:
     """Identifies a run's configuration: params, the train/dev shards and the init weights."""
-    from asnet.train.checkpoint import WEIGHTS
+    from asnet.checkpoint import WEIGHTS
 
     data = {
         split: [file_sha256(cache / split / "index.csv"), (cache / split / "wave.npy").stat().st_size]
@@ -310,10 +311,12 @@ def train_remaining_epochs(trainer: StageTrainer, dev: WaveShards, params: dict,
     outputs and labels (None when no epoch was left to train)."""
     settings, last = trainer.settings, None
     weights = {f"weight/{name}": w for name, w in trainer.objective.weights.items()}
+    if trainer.objective.needs_decision_threshold:
+        trainer.objective.decision_threshold = initial_decision_threshold(trainer, dev, params)
     while trainer.epoch < settings.epochs:
         train_means, clips_per_s = trainer.train_epoch()
         if not trainer.context.main:  # process 0 scores, logs and saves; the others wait for it
-            trainer.context.barrier()
+            follow_decision_threshold(trainer, None)
             continue
         last = score_dev(trainer.evaluation_model(), dev, params, trainer.device)
         curves = {f"train/{k}": v for k, v in train_means.items()}
@@ -328,8 +331,36 @@ def train_remaining_epochs(trainer: StageTrainer, dev: WaveShards, params: dict,
             f" | dev AUC {curves['dev/auc']:.4f} EER {curves['dev/eer']:.2f}% | {clips_per_s:.1f} clips/s",
             file=sys.stderr,
         )
-        trainer.context.barrier()
+        follow_decision_threshold(trainer, curves["dev/eer_threshold"])
     return last
+
+
+# The abstention head learns the errors of the deployed decision, score > the checkpoint's dev EER
+# threshold (asnet.eval.decision), so its training target uses the dev EER threshold of the
+# current weights: measured on dev before the first step and after every epoch's dev pass (one
+# epoch stale at most). Not an estimate from the training batches' own scores: that would be
+# free of dev labels, but on data the detector is fitted to, its batch EER threshold sits near the
+# cross-entropy boundary 0, which is exactly the argmax rule the deployed threshold differs from
+# (the demo's adv checkpoint: dev EER threshold +2.33). Dev enters training as this one scalar
+# per epoch and never through a gradient (the target is detached); no test data is read.
+def initial_decision_threshold(trainer: StageTrainer, dev: WaveShards, params: dict) -> float:
+    """The dev EER threshold of the weights training starts (or resumes) from."""
+    threshold = None
+    if trainer.context.main:
+        if trainer.history:  # resumed: the dev pass after the last completed epoch measured it
+            threshold = trainer.history[-1]["curves"]["dev/eer_threshold"]
+        else:
+            threshold = dev_metrics(*score_dev(trainer.evaluation_model(), dev, params, trainer.device))["eer_threshold"]
+    return broadcast_from_main(threshold, trainer.context)
+
+
+def follow_decision_threshold(trainer: StageTrainer, threshold: float | None) -> None:
+    """After an epoch: every process takes process 0's new dev EER threshold (a synchronisation
+    point, as the barrier it replaces)."""
+    if trainer.objective.needs_decision_threshold:
+        trainer.objective.decision_threshold = broadcast_from_main(threshold, trainer.context)
+    else:
+        trainer.context.barrier()
 
 
 def run_stage(
@@ -348,7 +379,7 @@ def run_stage(
     to `out`; returns its metadata (checkpoint.json). `params` are the run's (asnet.runs.run_params).
     `loader_workers`: DataLoader workers of the host side (None: asnet.train.loader.auto_workers);
     the bytes trained do not depend on it."""
-    from asnet.train.checkpoint import save_checkpoint
+    from asnet.checkpoint import save_checkpoint
 
     cache, out = Path(cache), Path(out)
     init = Path(init) if init else None
@@ -418,20 +449,3 @@ def fit_trivial(model, train: WaveShards, params: dict, device: torch.device):
     from asnet.models.baselines.trivial import fit
 
     return fit(train, params["model"], params["base"]["seed"]).to(device).eval()
-
-
-def calibration_split(dev: WaveShards, params: dict) -> WaveShards:
-    """The dev clips every checkpoint is calibrated on and its training curves are scored on: a
-    seeded, class-balanced subset of eval.calibration_subset.clips (null: the whole dev split)."""
-    subset = params["eval"]["calibration_subset"]
-    if subset["clips"] is None or subset["clips"] >= len(dev):
-        return dev
-    return dev.subset(balanced_subset(dev.labels, subset["clips"], subset["seed"]))
-
-
-def balanced_subset(labels: np.ndarray, clips: int, seed: int) -> np.ndarray:
-    """Sorted indices of `clips` clips, half of each label (all of a class when it has fewer),
-    drawn with numpy's Generator from `seed`."""
-    rng = np.random.default_rng(seed)
-    picked = [rng.permutation(np.flatnonzero(labels == label))[: clips // 2] for label in (0, 1)]
-    return np.sort(np.concatenate(picked))

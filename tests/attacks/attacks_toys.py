@@ -19,7 +19,7 @@ from asnet.attacks.config import AttackConfig
 from asnet.attacks.eot import EOT
 from asnet.attacks.runner import Runner
 from asnet.attacks.subset import Subset
-from asnet.attacks.suite import plan
+from asnet.attacks.suite import plan, read_config
 from asnet.attacks.target import AttackTarget, OperatingPoint
 from asnet.models.output import DetectorOutput
 from asnet.utils import load_params
@@ -44,6 +44,7 @@ ATTACK_SECTION = {
                "more_restarts": 2, "noise_ratio": 0.5, "blackbox_margin": 0.1, "tolerance_clips": 1},
     "suites": {"grid": ["pgd_linf", "noise_linf", "pgd_linf_unbounded", "pgd_linf_more_steps", "pgd_linf_more_restarts"],
                "full": ALL_ATTACKS},
+    "suite_subsets": {},
 }
 
 
@@ -55,7 +56,7 @@ def attack_params(**changes) -> dict:
 
 
 def attack_config(**changes) -> AttackConfig:
-    return AttackConfig.from_params(attack_params(**changes))
+    return read_config(attack_params(**changes))
 
 
 def tone(n: int = SAMPLES) -> torch.Tensor:

@@ -8,10 +8,10 @@ import yaml
 
 from asnet.attacks.bench import bench_point
 from asnet.attacks.subset import draw_subset
+from asnet.checkpoint import META, save_checkpoint
 from asnet.cli import main as asnet
 from asnet.data.shards import ClipInfo, ShardWriter, WaveShards
 from asnet.models import build_model
-from asnet.train.checkpoint import META, save_checkpoint
 
 from attacks_toys import ATTACK_SECTION, ConstantDetector, attack_params
 
@@ -71,7 +71,7 @@ def test_attack_writes_one_file_per_result_and_a_summary(setup, tmp_path, capsys
 
 
 def test_a_sanity_violation_writes_everything_then_exits_1(setup, tmp_path, capsys, monkeypatch):
-    import asnet.train.checkpoint as checkpoint
+    import asnet.checkpoint as checkpoint
 
     meta = json.loads((setup[1] / META).read_text())
     monkeypatch.setattr(checkpoint, "load_checkpoint", lambda directory, device: (ConstantDetector(), meta))
@@ -111,3 +111,38 @@ def test_bench_times_every_attack_of_the_suites(setup, tmp_path, capsys):
     assert all(a["clips_per_s"] > 0 for a in cpu["attacks"].values())
     assert cpu["suites"]["grid"]["seconds"] == pytest.approx(sum(a["seconds"] for a in cpu["attacks"].values()), rel=1e-5)
     assert "suite grid" in capsys.readouterr().out
+
+
+@pytest.fixture
+def claim_params(setup, tmp_path):
+    """The setup's params with a claims suite on its own subset (6 clips of 0.05 s, one eps)."""
+    params = yaml.safe_load(setup[0].read_text())
+    params["attack"]["suites"]["claim"] = ["pgd_linf"]
+    params["attack"]["suite_subsets"] = {"claim": {"clips": 6, "clip_seconds": 0.05, "linf_eps": [0.004]}}
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return path
+
+
+def test_the_claim_suite_runs_on_its_own_subset(setup, claim_params, tmp_path):
+    _, checkpoint, shards = setup
+    assert asnet(["attack", "--checkpoint", str(checkpoint), "--shards", str(shards), "--suite", "claim",
+                  "--out", str(tmp_path / "claim"), "--params", str(claim_params), "--device", "cpu"]) in (0, 1)
+    summary = json.loads((tmp_path / "claim" / "summary.json").read_text())
+    assert summary["suite"] == "claim" and [r["name"] for r in summary["results"]] == ["pgd_linf-eps0.004"]
+    assert summary["subset"]["clips"] == 6 and summary["subset"]["clip_seconds"] == 0.05
+    result = json.loads((tmp_path / "claim" / "pgd_linf-eps0.004.json").read_text())
+    assert sorted(c["label"] for c in result["per_clip"]) == [0, 0, 0, 1, 1, 1]
+
+
+def test_bench_attack_cost_prints_writes_and_sizes(claim_params, tmp_path, capsys):
+    out = tmp_path / "cost.json"
+    assert asnet(["bench", "attack-cost", "--models", "asnet", "--batch", "2", "--seconds", "0.05", "--repeats", "1",
+                  "--params", str(claim_params), "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    cost, passes = report["models"]["asnet"], report["passes_per_checkpoint"]
+    assert passes == {"forward": 6 * (1 + 1 * 2), "forward_backward": 6 * 1 * 1 * 2}  # 2 steps, 1 restart, 1 eps
+    expected = (passes["forward"] * cost["forward"]["cpu_s"] + passes["forward_backward"] * cost["forward_backward"]["cpu_s"])
+    assert cost["cpu_minutes_per_checkpoint"] == pytest.approx(expected / 60, rel=1e-3)  # JSON floats are rounded
+    assert cost["cpu_minutes"] == pytest.approx(cost["checkpoints"] * expected / 60, rel=1e-3) and cost["checkpoints"] >= 1
+    assert "forward+backward" in capsys.readouterr().out

@@ -40,13 +40,13 @@ def test_upsampling_keeps_pitch_and_is_deterministic(audio_files):
 ])
 def test_bad_files_raise_audio_error_with_reason(audio_files, name, reason):
     with pytest.raises(AudioError) as caught:
-        load_audio(audio_files[name])
+        load_audio(audio_files[name], 16000)
     assert caught.value.reason.startswith(reason) and name in str(caught.value)
 
 
 def test_missing_file_is_unreadable(tmp_path):
     with pytest.raises(AudioError, match="unreadable"):
-        load_audio(tmp_path / "nope.wav")
+        load_audio(tmp_path / "nope.wav", 16000)
 
 
 def test_validate_wave_rejects_multichannel_and_returns_float32():
@@ -64,7 +64,7 @@ def test_write_wav_is_16bit_pcm_atomic_and_hashed(tmp_path, tone):
     assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
     assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
     assert write_wav(tmp_path / "b.wav", wave, 16000) == digest  # same samples, same bytes
-    back = load_audio(path)
+    back = load_audio(path, 16000)
     assert back[0] == pytest.approx(1.0, abs=1e-4)
     np.testing.assert_allclose(back[1:], wave[1:], atol=1e-4)
     assert [p.name for p in path.parent.iterdir()] == ["a.wav"]  # no temp file left behind

@@ -25,7 +25,7 @@ def test_streamed_samples_equal_load_audio(tmp_path, name, rate, kwargs):
     soundfile.write(tmp_path / name, wave, rate, **kwargs)
     info, blocks = stream_audio(tmp_path / name, 16000, block_frames=4096)
     assert (info.sample_rate, info.channels, info.decoder) == (rate, wave.ndim, "soundfile")
-    np.testing.assert_array_equal(joined(blocks), load_audio(tmp_path / name))
+    np.testing.assert_array_equal(joined(blocks), load_audio(tmp_path / name, 16000))
 
 
 def test_blocks_are_bounded_by_the_block_size(tmp_path):
@@ -44,19 +44,19 @@ def test_formats_libsndfile_cannot_open_are_decoded_by_ffmpeg(tmp_path, name, co
         soundfile.info(path)
     wave, rate = read_audio(path)
     assert rate == codec_rate and len(wave) >= codec_rate
-    info, blocks = stream_audio(path)
+    info, blocks = stream_audio(path, 16000)
     assert info.decoder == "pyav" and info.sample_rate == codec_rate and info.channels == 1
     streamed = joined(blocks)
-    np.testing.assert_array_equal(streamed, load_audio(path))
+    np.testing.assert_array_equal(streamed, load_audio(path, 16000))
     spectrum = np.abs(np.fft.rfft(streamed))
     assert abs(np.fft.rfftfreq(len(streamed), 1 / 16000)[spectrum.argmax()] - 220) < 3
 
 
 def test_mp3_streams_through_ffmpeg_whose_samples_do_not_depend_on_block_size(tmp_path):
     soundfile.write(tmp_path / "a.mp3", tone(1.5, 16000), 16000)
-    info, blocks = stream_audio(tmp_path / "a.mp3")
+    info, blocks = stream_audio(tmp_path / "a.mp3", 16000)
     assert info.decoder == "pyav"
-    np.testing.assert_allclose(joined(blocks), load_audio(tmp_path / "a.mp3"), atol=0.05)
+    np.testing.assert_allclose(joined(blocks), load_audio(tmp_path / "a.mp3", 16000), atol=0.05)
 
 
 @pytest.mark.parametrize("content, reason", [
@@ -75,7 +75,7 @@ def test_non_finite_samples_stop_the_stream(tmp_path):
     wave = tone(1.0, 44100)
     wave[30000] = np.inf
     soundfile.write(tmp_path / "inf.wav", wave, 44100, subtype="FLOAT")
-    _, blocks = stream_audio(tmp_path / "inf.wav", block_frames=8192)
+    _, blocks = stream_audio(tmp_path / "inf.wav", 16000, block_frames=8192)
     with pytest.raises(AudioError, match="non-finite"):
         joined(blocks)
 

@@ -8,11 +8,18 @@ from asnet.cli import main as cli_main
 from asnet.data.shards import ClipInfo, write_index
 from asnet.eval.calibration import spoof_probability
 from asnet.eval.metrics import compute_eer, expected_calibration_error, min_tdcf, ood_auroc, roc_auc
-from asnet.eval.scorefile import ScoreTable, write_scores
+from asnet.eval.scorefile import ScoreTable, write_rejects, write_scores
 from asnet.utils import write_json
 
-TEMPERATURE, TAU = 1.5, 0.5
-META = {"model": {}, "stage": "energy", "temperature": TEMPERATURE, "abstain_threshold": TAU, "train_corpora": ["demo"]}
+def write_set(path, table: ScoreTable) -> None:
+    """A scores TSV as `asnet score` leaves it: with its (here empty) rejects file beside it."""
+    write_scores(path, table)
+    write_rejects(path.with_name(path.stem + ".rejects.csv"), [])
+
+
+TEMPERATURE, TAU, EER_THRESHOLD = 1.5, 0.5, 0.7
+META = {"model": {}, "stage": "energy", "temperature": TEMPERATURE, "abstain_threshold": TAU,
+        "eer_threshold": EER_THRESHOLD, "train_corpora": ["demo"]}
 
 
 def synthetic_table(seed: int, energy_shift: float = 0.0) -> ScoreTable:
@@ -45,10 +52,13 @@ def setup(tmp_path):
     checkpoint = tmp_path / "ckpt"
     write_json(checkpoint / "checkpoint.json", {**META, "train_systems": ["A", "B"]})
     params = tmp_path / "params.yaml"
-    params.write_text("eval:\n  ece_bins: 15\n  bootstrap_resamples: 200\n  bootstrap_seed: 0\n  rc_points: 10\n")
+    params.write_text("eval:\n  ece_bins: 15\n  bootstrap_resamples: 200\n  bootstrap_seed: 0\n  rc_points: 10\n"
+                      "  max_reject_fraction: 0.05\n")
     table = synthetic_table(0)
-    write_scores(tmp_path / "eval.tsv", table)
-    write_scores(tmp_path / "codec.tsv", synthetic_table(1, energy_shift=1.5))
+    write_set(tmp_path / "eval.tsv", table)
+    write_rejects(tmp_path / "eval.rejects.csv", [("utt900", "silent"), ("utt901", "empty"), ("utt902", "silent")])
+    write_set(tmp_path / "codec.tsv", synthetic_table(1, energy_shift=1.5))
+    write_rejects(tmp_path / "codec.rejects.csv", [])
     return tmp_path, checkpoint, params, table
 
 
@@ -79,6 +89,16 @@ def test_metrics_json(setup):
     assert at_tau["n_kept"] == kept.sum() and at_tau["abstain_pct"] == pytest.approx(100 * (1 - kept.mean()), abs=1e-6)
     assert len(metrics["abstention"]["risk_coverage"]["risk"]) == 10
     assert set(metrics["abstention"]["aurc"]) == {"abstain", "energy", "confidence"}
+    # every decision metric at the rule asnet detect applies: score > the dev EER threshold
+    errors = (table.score > EER_THRESHOLD) != (table.labels == 1)
+    assert errors.mean() != ((table.score > 0) != (table.labels == 1)).mean()
+    abstention = metrics["abstention"]
+    assert abstention["decision_threshold"] == EER_THRESHOLD
+    assert abstention["full_coverage_error_rate"] == pytest.approx(errors.mean(), abs=1e-6)
+    assert at_tau["error_rate"] == pytest.approx(errors[kept].mean(), abs=1e-6)
+    order = np.argsort(table.abstain, kind="mergesort")
+    risk = np.cumsum(errors[order]) / np.arange(1, errors.size + 1)
+    assert abstention["aurc"]["abstain"] == pytest.approx(risk.mean(), abs=1e-6)
 
     systems = metrics["per_system"]
     assert [systems[s]["seen"] for s in "ABC"] == [True, True, False]
@@ -88,6 +108,22 @@ def test_metrics_json(setup):
     assert metrics["seen_unseen"]["energy_auroc_unseen_vs_seen"] > 0.8
     assert sum(metrics["gate"]["all"]) == pytest.approx(1.0, abs=1e-5)
     assert metrics["ood"] is None and metrics["tdcf"] is None
+
+
+def test_rejects_are_counted_and_bounded(setup, capsys):
+    """Rejected clips (data problems, asnet score's <set>.rejects.csv) appear in the metrics JSON;
+    a set with more than eval.max_reject_fraction of its clips rejected fails the command."""
+    tmp_path, checkpoint, params, _ = setup
+    assert run(tmp_path, checkpoint, params) == 0
+    rejects = json.loads((tmp_path / "m.json").read_text())["rejects"]
+    assert rejects == {"total": 3, "by_reason": {"empty": 1, "silent": 2}, "fraction": pytest.approx(3 / 103, abs=1e-6)}
+    write_rejects(tmp_path / "eval.rejects.csv", [(f"utt9{i:02d}", "silent") for i in range(6)])  # 6 / 106 > 5 %
+    assert run(tmp_path, checkpoint, params, out="over.json") == 2
+    assert "6 clips rejected (5.7 %, {'silent': 6}) > eval.max_reject_fraction 0.05" in capsys.readouterr().err
+    assert not (tmp_path / "over.json").exists()
+    (tmp_path / "eval.rejects.csv").unlink()
+    assert run(tmp_path, checkpoint, params, out="unknown.json") == 2  # uncounted rejects are not zero rejects
+    assert "eval.rejects.csv: missing" in capsys.readouterr().err
 
 
 def test_same_inputs_give_byte_identical_json(setup):
@@ -111,7 +147,7 @@ def test_a_set_with_new_generators_is_out_of_distribution_by_those_generators(se
     tmp_path, checkpoint, params, table = setup
     vocoded = synthetic_table(2, energy_shift=1.5)
     vocoded.system = np.where(vocoded.system == "C", "vocoder_x", vocoded.system)
-    write_scores(tmp_path / "vocoder.tsv", vocoded)
+    write_set(tmp_path / "vocoder.tsv", vocoded)
     assert run(tmp_path, checkpoint, params, scores="vocoder.tsv", extra=["--in-distribution", str(tmp_path / "eval.tsv")]) == 0
     ood = json.loads((tmp_path / "m.json").read_text())["ood"]
     in_energy = table.energy[table.system != "C"]
@@ -157,7 +193,7 @@ def test_tdcf_with_asv_scores(setup):
 
 def test_bad_score_files_are_clear_errors(setup, capsys):
     tmp_path, checkpoint, params, table = setup
-    write_scores(tmp_path / "spoof_only.tsv", table.subset(table.labels == 0))
+    write_set(tmp_path / "spoof_only.tsv", table.subset(table.labels == 0))
     assert run(tmp_path, checkpoint, params, scores="spoof_only.tsv") == 2
     assert "one class is missing: no bona fide scores" in capsys.readouterr().err
 
@@ -193,10 +229,10 @@ def test_directory_form_evaluates_every_set_of_one_checkpoint(setup, capsys):
     tmp_path, checkpoint, params, _ = setup
     scores = tmp_path / "scores"
     scores.mkdir()
-    for name in ("eval", "codec"):
-        (scores / f"{name}.tsv").write_bytes((tmp_path / f"{name}.tsv").read_bytes())
-    write_scores(checkpoint / "dev_scores.tsv", synthetic_table(2))
-    (scores / "otherc.tsv").write_bytes((tmp_path / "eval.tsv").read_bytes())
+    for name, source in (("eval", "eval"), ("codec", "codec"), ("otherc", "eval")):
+        for suffix in (".tsv", ".rejects.csv"):
+            (scores / f"{name}{suffix}").write_bytes((tmp_path / f"{source}{suffix}").read_bytes())
+    write_set(checkpoint / "dev_scores.tsv", synthetic_table(2))
     out = tmp_path / "metrics"
     argv = ["evaluate", "--checkpoint", str(checkpoint), "--scores-dir", str(scores), "--sets", "dev", "eval", "codec",
             "--out-dir", str(out), "--shift-sets", "codec", "--params", str(params)]
@@ -222,12 +258,13 @@ def test_directory_form_evaluates_every_set_of_one_checkpoint(setup, capsys):
     assert not (tmp_path / "refused2").exists()
 
 
-def test_operating_point_at_the_dev_eer_threshold(setup):
+def test_operating_point_at_the_dev_eer_threshold(setup, capsys):
     """What `asnet detect` decides by default, measured on the set: FRR of its bona fide, FAR of
     its spoofs and each class's mean calibrated P(spoof) at the checkpoint's stored threshold."""
     tmp_path, checkpoint, params, table = setup
-    assert run(tmp_path, checkpoint, params) == 0
-    assert json.loads((tmp_path / "m.json").read_text())["operating_point"] is None  # no stored threshold
+    write_json(checkpoint / "checkpoint.json", {k: v for k, v in META.items() if k != "eer_threshold"})
+    assert run(tmp_path, checkpoint, params) == 2  # no decision rule: nothing to count errors at
+    assert "checkpoint has no eer_threshold" in capsys.readouterr().err
     write_json(checkpoint / "checkpoint.json", {**META, "train_systems": ["A", "B"], "eer_threshold": 0.25})
     assert run(tmp_path, checkpoint, params) == 0
     point = json.loads((tmp_path / "m.json").read_text())["operating_point"]

@@ -49,10 +49,10 @@ def test_short_clips_are_bit_identical_with_a_long_clip_beside_them(tmp_path):
     rng = np.random.default_rng(1)
     long = (0.1 * rng.standard_normal(9100)).astype(np.float32)
     long[2400:5600] = 0.0  # three windows of digital silence (starts 2400, 3200, 4000), left out of the mean
-    alone = run_model(LevelDetector(), shard(tmp_path / "a", clips()), 2, 0.0, windows=POLICY)
+    alone = run_model(LevelDetector(), shard(tmp_path / "a", clips()), 2, "cpu", POLICY)
     LevelDetector.longest = 0
     mixed_shards = shard(tmp_path / "b", {**clips(), "long": long})
-    mixed = run_model(LevelDetector(), mixed_shards, 2, 0.0, windows=POLICY)
+    mixed = run_model(LevelDetector(), mixed_shards, 2, "cpu", POLICY)
     assert mixed.utt_id == ["short0", "short1", "short2", "short3", "long"] and not mixed.rejects
     for name in ("logits", "score", "energy", "abstain"):
         np.testing.assert_array_equal(getattr(mixed, name)[:4], getattr(alone, name))
@@ -71,7 +71,22 @@ def test_short_clips_are_bit_identical_with_a_long_clip_beside_them(tmp_path):
 
 
 def test_a_long_clip_of_silence_is_rejected_by_name(tmp_path):
-    outputs = run_model(LevelDetector(), shard(tmp_path, {**clips(), "quiet": np.zeros(9000, np.float32)}), 4, 0.0,
-                        windows=POLICY)
+    outputs = run_model(LevelDetector(), shard(tmp_path, {**clips(), "quiet": np.zeros(9000, np.float32)}), 4, "cpu",
+                        POLICY)
     assert outputs.utt_id == ["short0", "short1", "short2", "short3"]
-    assert outputs.rejects == [("quiet", "silent (none of its 11 windows carries signal)")]
+    assert outputs.rejects == [("quiet", "silent")]
+
+
+def test_dev_calibration_windows_long_clips_as_asnet_score_does(tmp_path):
+    """Dev scoring (asnet.eval.calibrate) takes its window policy from params eval at
+    base.sample_rate, like `asnet score`, not a built-in 16 kHz default."""
+    from asnet.eval.calibrate import score_dev
+
+    long = (0.1 * np.random.default_rng(2).standard_normal(9100)).astype(np.float32)
+    shards = shard(tmp_path, {**clips(), "long": long})
+    params = {"base": {"sample_rate": 8000}, "eval": {"batch_size": 2, "pad_fraction": 0.0, "max_clip_seconds": 0.5,
+                                                      "window_seconds": 0.2, "window_hop_seconds": 0.1}}
+    outputs, _ = score_dev(LevelDetector(), shards, params, "cpu")
+    expected = run_model(LevelDetector(), shards, 2, "cpu", POLICY)  # 0.5 / 0.2 / 0.1 s at 8 kHz
+    assert outputs.utt_id == expected.utt_id
+    np.testing.assert_array_equal(outputs.score, expected.score)

@@ -22,16 +22,19 @@ def test_tied_rejection_scores_are_kept_together_and_order_does_not_matter():
     assert np.array_equal(permuted[0], coverage) and np.array_equal(permuted[1], risk)
 
 
-def test_decision_is_bona_fide_only_above_zero():
-    assert decision_errors([1.0, 0.0, -1.0, 0.0], [1, 1, 0, 0]).tolist() == [0, 1, 0, 0]
+def test_errors_are_counted_at_the_deployed_threshold_not_at_zero():
+    """asnet detect says bona fide iff score > the dev EER threshold; a tie is spoof."""
+    assert decision_errors([1.0, 0.0, -1.0, 0.0], [1, 1, 0, 0], 0.0).tolist() == [0, 1, 0, 0]
+    assert decision_errors([1.0, 2.5, 2.0, 3.0], [1, 1, 0, 0], 2.0).tolist() == [1, 0, 0, 1]
 
 
 def test_kept_metrics():
     score, labels = np.array([2.0, 1.0, -1.0, -2.0, 0.5]), np.array([1, 1, 0, 0, 0])
-    result = kept_metrics(score, labels, np.array([True, True, True, True, False]))
+    result = kept_metrics(score, labels, np.array([True, True, True, True, False]), 0.0)
     assert result["n_kept"] == 4 and result["coverage"] == 0.8 and result["abstain_pct"] == pytest.approx(20.0)
     assert result["error_rate"] == 0.0 and result["auc"] == 1.0 and result["eer_pct"] == 0.0
-    only_bonafide = kept_metrics(score, labels, labels == 1)
+    assert kept_metrics(score, labels, np.array([True, True, True, True, False]), 1.5)["error_rate"] == 0.25
+    only_bonafide = kept_metrics(score, labels, labels == 1, 0.0)
     assert only_bonafide["auc"] is None and only_bonafide["eer_pct"] is None
 
 

@@ -41,8 +41,8 @@ def test_invalid_policies_are_refused():
         with pytest.raises(ValueError):
             WindowPolicy(max_clip, window, hop)
     assert WindowPolicy.from_seconds(30, 4, 2, 16000) == WindowPolicy(480000, 64000, 32000)
-    assert WindowPolicy.from_params({"max_clip_seconds": 30, "window_seconds": 4, "window_hop_seconds": 2}) \
-        == WindowPolicy.from_seconds(30, 4, 2)
+    assert WindowPolicy.from_params({"max_clip_seconds": 30, "window_seconds": 4, "window_hop_seconds": 2}, 8000) \
+        == WindowPolicy.from_seconds(30, 4, 2, 8000)
 
 
 def test_aggregate_is_the_mean_and_keeps_float32():

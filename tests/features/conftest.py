@@ -12,7 +12,7 @@ KTUBERLING = Path("/usr/share/ktuberling/sounds")
 
 @pytest.fixture(scope="session")
 def features_params() -> dict:
-    return load_params(PARAMS_FILE)["features"]
+    return load_params(PARAMS_FILE)["model"]["features"]
 
 
 @pytest.fixture(scope="session")

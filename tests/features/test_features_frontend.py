@@ -62,8 +62,8 @@ def test_a_padded_clip_equals_the_clip_alone(frontend):
 
 def test_cpu_chunking_and_autocast_do_not_change_the_output(features_params):
     wave = torch.stack([speechlike(4000, i) for i in range(3)])
-    whole = FrontEnd({**features_params, "cpu_chunk": 3})(wave)
-    chunked = FrontEnd({**features_params, "cpu_chunk": 1})(wave)
+    whole = FrontEnd(features_params, cpu_chunk=3)(wave)
+    chunked = FrontEnd(features_params, cpu_chunk=1)(wave)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         autocast = FrontEnd(features_params)(wave)
     for a, b, c in zip(whole, chunked, autocast):
@@ -74,7 +74,7 @@ def test_chunks_on_threads_give_the_one_thread_bytes_and_gradients(features_para
     """With 2 intra-op threads the chunks run on 2 Python threads of 1 intra-op thread each
     (map_chunks): the bytes of a 1-thread run, the same gradients, the caller's inference mode in
     the workers, and the thread count restored."""
-    frontend = FrontEnd({**features_params, "cpu_chunk": 1})
+    frontend = FrontEnd(features_params, cpu_chunk=1)
     wave = torch.stack([speechlike(4000, i) for i in range(3)])
     threads = torch.get_num_threads()
 

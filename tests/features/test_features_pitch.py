@@ -79,3 +79,24 @@ def test_the_pitch_rate_must_divide_the_frame_grid(features_params):
         FrontEnd({**features_params, "pitch_decimation": 3})
     with pytest.raises(ValueError, match="pass band"):
         FrontEnd({**features_params, "pitch_decimation": 4, "f0_max": 1700.0})
+
+
+def test_a_clips_f0_does_not_depend_on_the_zeros_after_it(pitch, load_speech):
+    """The decimation filter's tail past the clip's end is kept alone as in a zero-padded batch:
+    else a clip's last frames (its silent tail, where d' is flat) move with the padding."""
+    speech = torch.from_numpy(load_speech("en/coat.ogg"))[None]
+    for clip in (speech, speech[:, : speech.shape[-1] - 37]):
+        f0, voicing = pitch(clip)
+        padded_f0, padded_voicing = pitch(torch.cat([clip, torch.zeros(1, 1234)], 1))
+        frames = f0.shape[1]
+        assert torch.allclose(padded_f0[:, :frames], f0, rtol=1e-5) and torch.allclose(padded_voicing[:, :frames], voicing, atol=1e-6)
+
+
+@pytest.mark.parametrize("factor", [1, 2, 3, 4])
+def test_decimation_taps_are_firwins(factor):
+    import scipy.signal
+
+    from asnet.features.pitch import DECIMATION_CUTOFF, DECIMATION_TAPS_PER_FACTOR, lowpass_taps
+
+    expected = scipy.signal.firwin(DECIMATION_TAPS_PER_FACTOR * factor + 1, DECIMATION_CUTOFF / factor)
+    assert torch.equal(lowpass_taps(factor), torch.from_numpy(expected).float())

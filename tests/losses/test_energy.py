@@ -39,15 +39,27 @@ def test_margin_loss_raises_outlier_energies_on_a_toy_problem():
 def test_abstention_target_is_the_detector_error_probability():
     logits = torch.tensor([[0.0, 5.0], [0.0, 5.0], [0.0, 0.0]])
     labels = torch.tensor([1, 0, 1])
-    error = detector_error(logits, labels)
+    error = detector_error(logits, labels, 0.0)
     assert error[0] < 0.01 and error[1] > 0.99 and torch.isclose(error[2], torch.tensor(0.5))
-    confident_right = abstention_loss(torch.tensor([-5.0, 5.0, 0.0]), logits, labels)
-    confident_wrong = abstention_loss(torch.tensor([5.0, -5.0, 0.0]), logits, labels)
+    assert torch.allclose(error, 1 - logits.softmax(-1).gather(1, labels.view(-1, 1)).squeeze(1))
+    confident_right = abstention_loss(torch.tensor([-5.0, 5.0, 0.0]), logits, labels, 0.0)
+    confident_wrong = abstention_loss(torch.tensor([5.0, -5.0, 0.0]), logits, labels, 0.0)
     assert confident_right < confident_wrong
+
+
+def test_abstention_target_counts_errors_at_the_deployed_threshold():
+    """A bona fide clip at score +2 is right under argmax but wrong when the deployed decision
+    (asnet detect's dev EER threshold) sits at +4; a spoof at +2 is the other way round."""
+    logits = torch.tensor([[0.0, 2.0], [0.0, 2.0]])
+    labels = torch.tensor([1, 0])
+    at_zero, deployed = detector_error(logits, labels, 0.0), detector_error(logits, labels, 4.0)
+    assert at_zero[0] < 0.5 < at_zero[1]
+    assert deployed[0] > 0.5 > deployed[1]
+    assert torch.allclose(deployed, torch.sigmoid(torch.tensor([2.0, -2.0])))
 
 
 def test_abstention_loss_does_not_train_the_detector_through_its_target():
     logits = torch.tensor([[0.0, 1.0]], requires_grad=True)
     abstain = torch.tensor([0.3], requires_grad=True)
-    abstention_loss(abstain, logits, torch.tensor([0])).backward()
+    abstention_loss(abstain, logits, torch.tensor([0]), 0.0).backward()
     assert logits.grad is None and abstain.grad.item() < 0  # a wrong detector: raise a(x)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from test_slurm import run_on_fake_cluster
-from test_smoke import SMOKE, run, scratch_copy
+from test_smoke import ENV, PARAMS_READS, SMOKE, run, scratch_copy
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,8 @@ def dvc_run():
     dest = SMOKE / "dvc"
     params = scratch_copy(dest)
     started = time.time()
-    output = run(["dvc", "repro"], dest)
+    # every stage records the params keys it reads (asnet.params_log): test_every_param_is_read...
+    output = run(["dvc", "repro"], dest, env={**ENV, "ASNET_PARAMS_LOG": str(dest / PARAMS_READS)})
     print(f"smoke dvc repro: {time.time() - started:.1f} s")
     return dest, params, output
 

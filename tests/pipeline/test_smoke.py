@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / ".smoke"
 OVERLAY = Path(__file__).with_name("smoke.yaml")
 OVERLAY_CHANGE = ("eval.bootstrap_resamples", 100)  # read by the evaluate stages only
+PARAMS_READS = "params_reads.tsv"  # <command>\t<key> per params key a stage read (asnet.params_log)
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "ASNET_NO_PROGRESS": "1",
        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
@@ -42,8 +44,8 @@ def deep_merge(base: dict, overlay: dict, prefix: str = "") -> dict:
     return merged
 
 
-def run(cmd: list[str], cwd: Path, timeout: int = 1500) -> str:
-    done = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+def run(cmd: list[str], cwd: Path, timeout: int = 1500, env: dict = ENV) -> str:
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     output = done.stdout + done.stderr
     assert done.returncode == 0, f"{' '.join(cmd)} failed in {cwd}:\n{output[-6000:]}"
     return output
@@ -112,6 +114,45 @@ def test_dvc_repro_runs_every_stage(dvc_run):
     for stage in stages:
         for out in stage.all_outputs:
             assert (dest / out).exists(), f"{stage.name} did not write {out}"
+
+
+def arguments(cmd: str) -> tuple[str, ...]:
+    """A stage command's arguments after its program (`asnet` or `python -m <module>`), as
+    asnet.params_log records them."""
+    argv = shlex.split(cmd)
+    return tuple(argv[3:] if argv[1:2] == ["-m"] else argv[1:])
+
+
+def test_every_param_is_read_by_a_stage_that_tracks_it(dvc_run):
+    """Real reads, not names: every value of the smoke params was read, while the DAG ran, by a
+    stage whose params list tracks it (so DVC reruns that stage when it changes), or is structural
+    and read by the registry itself (recorded here while it builds the stages)."""
+    from collections import defaultdict
+
+    from asnet.params_log import record
+    from test_registry import leaves, structural
+
+    dest, params, _ = dvc_run
+    registry_reads: set[str] = set()
+    stages = pipeline.stages(record(params, registry_reads))
+    by_arguments = {arguments(s.cmd): s for s in stages}
+    read_by = defaultdict(set)  # key -> stages that read it
+    for line in (dest / PARAMS_READS).read_text().splitlines():
+        command, key = line.split("\t")
+        stage = by_arguments.get(tuple(command.split()))
+        assert stage is not None, f"a process that is no stage read params: {command}"
+        read_by[key].add(stage)
+    unread = []
+    for key in leaves(params):
+        if structural(key):
+            if key not in registry_reads:
+                unread.append(f"{key} (structural, but the registry never read it)")
+            continue
+        tracking = [s.name for s in read_by[key] if any(key == p or key.startswith(p + ".") for p in s.params)]
+        if not tracking:
+            readers = sorted(s.name for s in read_by[key])
+            unread.append(f"{key} (read by {readers[:3] or 'no stage'}{', none tracks it' if readers else ''})")
+    assert not unread, "params no stage that tracks them reads:\n" + "\n".join(unread)
 
 
 def test_snakemake_produces_the_same_outputs(dvc_run, snakemake_run):

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from asnet.eval.scorefile import ScoreTable, write_scores
+from asnet.eval.rejects import rejects_path
+from asnet.eval.scorefile import ScoreTable, write_rejects
+from asnet.eval.scorefile import write_scores as write_table
 from asnet.utils import write_json, write_text
 
 SEEN, UNSEEN = ("sys_a", "sys_b"), ("sys_u",)
@@ -30,7 +32,7 @@ PARAMS = {
                   "trivial": {"architecture": "trivial"}},  # aasist: the published weights' config
     "shift": {"codecs": {name: {"library": "pyav"} for name in CODECS},
               "vocoders": {name: {"family": "world"} for name in VOCODERS}},
-    "eval": {"ece_bins": 10, "bootstrap_resamples": 20, "bootstrap_seed": 0, "rc_points": 10},
+    "eval": {"ece_bins": 10, "bootstrap_resamples": 20, "bootstrap_seed": 0, "rc_points": 10, "max_reject_fraction": 0.01},
     "runs": {
         "asnet": {"config": "model", "stages": ["base", "sam", "energy", "ood", "adv"], "seeds": [0, 1],
                   "evaluate": "all", "full_attacks": ["base", "adv"]},
@@ -41,9 +43,15 @@ PARAMS = {
     },
     "attack": {"suites": {"grid": ["pgd_linf", "pgd_linf_unbounded"], "full": ["pgd_linf", "cw_l2", "pgd_linf_unbounded"]}},
     "report": {"asnet": {"entry": "asnet", "stage": "adv"}, "baselines": ["lcnn", "rawnet2", "aasist"],
-               "references": ["trivial", "aasist_published"], "claims": {"attack": "pgd_linf", "eps": 0.002},
+               "references": ["trivial", "aasist_published"], "claims": {"attack": "pgd_linf", "eps": 0.002, "min_clips": 200},
                "bootstrap": {"resamples": 40, "seed": 0}},
 }
+def write_scores(path: Path, table: ScoreTable) -> None:
+    """A scores TSV and its rejects file, as `asnet score` writes them (no clip rejected here)."""
+    write_table(path, table)
+    write_rejects(rejects_path(path), [])
+
+
 # quality of each (entry, stage): how far apart bona fide and spoof scores lie
 QUALITY = {("asnet", "base"): 1.2, ("asnet", "sam"): 1.4, ("asnet", "energy"): 1.5, ("asnet", "ood"): 1.7,
            ("asnet", "adv"): 2.0, ("cmra_off", "adv"): 1.6, ("lcnn", "base"): 1.3, ("aasist", "base"): 1.1,
@@ -131,8 +139,10 @@ def evaluate(root: Path, params_path: Path, run_id: str, stage: str, codecs=CODE
 
 
 # ---------------------------------------------------------------- attacks
-def write_attacks(root: Path, run_id: str, stage: str, quality: float, seed: int, suite: list[str]) -> None:
-    """Result JSONs and summary.json as asnet.attacks.runner writes them, on a 16-clip subset."""
+def write_attacks(root: Path, run_id: str, stage: str, quality: float, seed: int, suite: list[str],
+                  kind: str = "attacks") -> None:
+    """Result JSONs and summary.json as asnet.attacks.runner writes them, on a 16-clip subset,
+    under <kind>/<run>/<stage> (attacks: the checkpoint's suite; claim_attacks: the claims suite)."""
     from asnet.attacks.config import Sanity
     from asnet.attacks.metrics import ClipOutputs, attack_metrics, clean_metrics
     from asnet.attacks.runner import bpda_vs_naive, summary_row
@@ -151,7 +161,7 @@ def write_attacks(root: Path, run_id: str, stage: str, quality: float, seed: int
     identity = {"checkpoint": f"results/models/{run_id}/{stage}", "checkpoint_digest": "0" * 64, "stage": stage,
                 "architecture": "asnet", "shards": "data/cache/demo/eval"}
     clean_block = clean_metrics(clean, labels, point, 10)
-    out = root / "attacks" / run_id / stage
+    out = root / kind / run_id / stage
     results = []
     for attack, norm, budgets in (a for a in ATTACKS if a[0] in suite):
         shared_wall = 3.0 + rng.random()
@@ -220,14 +230,18 @@ def build_tree(root: Path, values: dict | None = None, skip: tuple[str, ...] = (
                 if attacks:
                     suite = values["attack"]["suites"]["full" if stage in run.full_attacks else "grid"]
                     write_attacks(results, run.id, stage, quality, run.seed, suite)
+                    report = values["report"]
+                    if (run.entry, stage) == (report["asnet"]["entry"], report["asnet"]["stage"]) or (
+                            run.entry in report["baselines"] and stage == run.final):
+                        write_attacks(results, run.id, stage, quality, run.seed, ["pgd_linf"], "claim_attacks")
     return params_path
 
 
 # ---------------------------------------------------------------- in memory
 def memory_results(root: Path, values: dict, metrics: dict | None = None, attacks: dict | None = None,
-                   scores: dict | None = None):
+                   scores: dict | None = None, claim_attacks: dict | None = None):
     """Results of `values` over an empty results dir, filled by hand: metrics {(run id, stage): {set:
-    JSON}}, attacks {(run id, stage): summary}, scores {(run id, stage, set): ScoreTable}."""
+    JSON}}, attacks and claim_attacks {(run id, stage): summary}, scores {(run id, stage, set): ScoreTable}."""
     from asnet.report.collect import collect
     from asnet.report.config import ReportConfig
 
@@ -236,6 +250,7 @@ def memory_results(root: Path, values: dict, metrics: dict | None = None, attack
         for ck in group:
             ck.metrics = dict((metrics or {}).get((ck.run.id, ck.stage), {}))
             ck.attack_summary = (attacks or {}).get((ck.run.id, ck.stage))
+            ck.claim_summary = (claim_attacks or {}).get((ck.run.id, ck.stage))
             for (run_id, stage, test_set), table in (scores or {}).items():
                 if (run_id, stage) == (ck.run.id, ck.stage):
                     ck._scores[test_set] = table

@@ -74,7 +74,9 @@ def test_tables_agree_with_the_metrics_files(full):
     unseen = next(c for c in claims if c["claim"] == "cross_vocoder_auc")
     table = next(line for line in main if line.startswith("ASNet,unseen_auc,"))
     assert unseen["asnet"] == pytest.approx(float(table.split(",")[2]), abs=1e-6)
-    assert {c["verdict"] for c in claims} <= {"holds", "does not hold", "inconclusive"}
+    # every claim measured (the PGD one on the claims suite's results), none with the clips to decide
+    assert {c["verdict"] for c in claims} == {"underpowered"}
+    assert all(min(c["clips"].values()) < 200 for c in claims)
     assert all(c["baseline"] == "lcnn" for c in claims)  # rawnet2 is named but not run; trivial is a reference
 
 

@@ -1,11 +1,25 @@
 """params `report:` is checked up front; the dvc plots declarations follow the files they name."""
 import copy
+from pathlib import Path
 
 import pytest
 from report_fixtures import PARAMS
 
 from asnet.report.config import ConfigError, ReportConfig
 from asnet.report.dvc_plots import entries_for, expected_files
+
+
+def test_the_shipped_report_names_only_runs_the_dag_makes():
+    """params.yaml's claims baselines are trained runs and its references are runs: an entry that
+    never runs would only be reported missing (AASIST and AASIST-L were listed, never trained)."""
+    from asnet.runs import PRETRAINED, runs
+    from asnet.utils import load_params
+
+    params = load_params(Path(__file__).parents[2] / "params.yaml")
+    config = ReportConfig.from_params(params)
+    stages = {run.entry: run.stages for run in runs(params)}
+    assert set(config.baselines) <= set(stages) and set(config.references) <= set(stages)
+    assert all(PRETRAINED not in stages[entry] for entry in config.baselines)
 
 
 def test_config_reads_every_key():

@@ -156,6 +156,61 @@ def test_per_system_marks_unseen(tmp_path):
     assert texts(table)["ASNet"] == {"eer_sys_a": "1.00 (n=1)", "eer_sys_u": "9.00 (n=1)"}
 
 
+def neural_params() -> dict:
+    values = copy.deepcopy(PARAMS)
+    values["prepare_demo"] = {"neural_systems": ["sys_n", "sys_p"]}  # the corpus's declaration (sys_p: not in eval)
+    return values
+
+
+def systems(eer_u: float, auc_n: float) -> dict:
+    return {"sys_a": {"eer_pct": 1.0, "auc": 0.99, "seen": True}, "sys_u": {"eer_pct": eer_u, "auc": 0.9, "seen": False},
+            "sys_n": {"eer_pct": 20.0, "auc": auc_n, "seen": False}, "bonafide": {"n": 10}}
+
+
+def test_per_system_eer_and_auc_for_every_run_with_neural_systems_marked(tmp_path):
+    metrics = {("asnet_s0", "adv"): {"eval": metric(2, 0.9, per_system=systems(9.0, 0.80))},
+               ("asnet_s1", "adv"): {"eval": metric(2, 0.9, per_system=systems(11.0, 0.70))},
+               ("cmra_off_s0", "adv"): {"eval": metric(2, 0.9, per_system=systems(5.0, 0.60))}}
+    results = memory_results(tmp_path, neural_params(), metrics)
+    eer, auc = tables.per_system_table(results), tables.per_system_auc_table(results)
+    assert [c.header for c in eer.columns] == ["sys_a", "sys_n† (neural)", "sys_u†"]
+    assert [c.header for c in auc.columns] == ["sys_a", "sys_n† (neural)", "sys_u†"]
+    assert "neural_systems" in eer.caption
+    assert texts(eer)["ASNet"]["eer_sys_u"] == "10.00 ± 1.41"
+    assert texts(auc)["ASNet"]["auc_sys_n"] == "0.7500 ± 0.0707"
+    assert texts(auc)["cmra_off"]["auc_sys_n"] == "0.6000"  # ablations are runs too
+    plain = tables.per_system_table(memory_results(tmp_path, PARAMS, metrics))
+    assert [c.header for c in plain.columns] == ["sys_a", "sys_n†", "sys_u†"]  # nothing declared neural
+
+
+def test_main_table_has_an_unseen_neural_tts_column(tmp_path):
+    metrics = {("asnet_s0", "adv"): {"eval": metric(2, 0.9, per_system=systems(9.0, 0.80))},
+               ("asnet_s1", "adv"): {"eval": metric(2, 0.9, per_system=systems(11.0, 0.70))},
+               ("lcnn_s0", "base"): {"eval": metric(2, 0.9, per_system=systems(11.0, 0.50))}}
+    table = tables.main_table(memory_results(tmp_path, neural_params(), metrics))
+    assert texts(table)["ASNet"]["unseen_neural_auc"] == "0.7500 ± 0.0707"
+    assert texts(table)["LCNN"]["unseen_neural_auc"] == "0.5000 (n=1)"
+    assert "unseen neural TTS: sys_n" in table.notes[0]
+    without = tables.main_table(memory_results(tmp_path, PARAMS, metrics))
+    assert "unseen_neural_auc" not in [c.key for c in without.columns]
+
+
+def test_rejects_are_shown_per_test_set(tmp_path):
+    rejects = {"total": 3, "by_reason": {"silent": 2, "empty": 1}}
+    metrics = {("asnet_s0", "adv"): {"eval": metric(2, 0.9, rejects=rejects),
+                                     "codec_mp3_16k": metric(3, 0.8, rejects={"total": 0, "by_reason": {}})},
+               ("asnet_s1", "adv"): {"eval": metric(2, 0.9, rejects={"total": 1, "by_reason": {"silent": 1}}),
+                                     "codec_mp3_16k": metric(3, 0.8, rejects={"total": 0, "by_reason": {}})},
+               ("lcnn_s0", "base"): {"eval": metric(2, 0.9)}}  # metrics written before rejects were counted
+    table = tables.rejects_table(memory_results(tmp_path, PARAMS, metrics))
+    cells = texts(table)
+    assert [c.header for c in table.columns] == ["eval", "codec_mp3_16k", "reasons (all sets)"]
+    assert cells["ASNet"] == {"rejects_eval": "2 ± 1", "rejects_codec_mp3_16k": "0 ± 0", "reasons": "empty 0.5, silent 1.5"}
+    assert cells["LCNN"] == {"rejects_eval": "–", "rejects_codec_mp3_16k": "–", "reasons": "–"}
+    none = tables.rejects_table(memory_results(tmp_path, PARAMS, {("lcnn_s0", "base"): {"eval": metric(2, 0.9)}}))
+    assert none.columns == []  # no metrics count rejects: no table
+
+
 def test_every_table_renders_with_no_results(tmp_path):
     results = memory_results(tmp_path, PARAMS)
     for make in tables.TABLES:

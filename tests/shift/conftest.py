@@ -29,7 +29,7 @@ def speech() -> list[np.ndarray]:
     from asnet.data.audio import load_audio
 
     if all((SPEECH_DIR / f).exists() for f in SPEECH_FILES):
-        return [load_audio(SPEECH_DIR / f)[:24000] for f in SPEECH_FILES]
+        return [load_audio(SPEECH_DIR / f, 16000)[:24000] for f in SPEECH_FILES]
     return [synthetic_voice(1.5, f0, seed) for seed, f0 in enumerate((110.0, 140.0, 210.0))]
 
 

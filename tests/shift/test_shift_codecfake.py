@@ -43,10 +43,10 @@ def test_every_eval_clip_gets_every_condition(codecfake):
 
 
 def test_audio_is_aligned_with_the_source_and_changed(codecfake, corpus):
-    source = load_audio(corpus / "audio" / "b1.wav")
+    source = load_audio(corpus / "audio" / "b1.wav", 16000)
     for row in read_manifest(codecfake / "manifest.csv"):
         if row.utt_id.startswith("b1-"):
-            wave = load_audio(row.audio_path(codecfake / "manifest.csv"))
+            wave = load_audio(row.audio_path(codecfake / "manifest.csv"), 16000)
             assert len(wave) == len(source) and row.duration_s == pytest.approx(len(source) / 16000, abs=1e-4)
             assert not np.allclose(wave, source, atol=1e-3), row.utt_id
 

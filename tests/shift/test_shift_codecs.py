@@ -14,16 +14,16 @@ def channels(params):
 @pytest.fixture(scope="module")
 def transmitted(channels, speech):
     clean = speech[2]
-    return clean, {name: channel.process(clean) for name, channel in channels.items()}
+    return clean, {name: channel.process(clean, 16000) for name, channel in channels.items()}
 
 
 def test_the_eval_list_is_the_issue_list(channels):
-    codecs = {c[1:] for channel in channels.values() for c in channel.conditions() if c[0] == "codec"}
+    codecs = {c[1:] for channel in channels.values() for c in channel.conditions(16000) if c[0] == "codec"}
     assert codecs == {
         ("mp3", 16000), ("mp3", 24000), ("aac", 32000), ("opus", 64000), ("opus", 12000),
         ("mulaw", None), ("gsm", None), ("amr_nb", 12200), ("g722", None),
     }
-    assert channels["telephony"].conditions() >= {("band", 300.0, 3400.0), ("rate", 8000.0)}
+    assert channels["telephony"].conditions(16000) >= {("band", 300.0, 3400.0), ("rate", 8000.0)}
 
 
 def test_every_codec_changes_the_signal_but_keeps_its_length(transmitted):
@@ -44,7 +44,7 @@ def test_outputs_are_aligned_with_their_inputs(transmitted):
 
 def test_encoder_delay_is_measured_and_removed(channels, speech):
     aac = channels["aac_32k"]
-    assert delay(aac) == 1024  # AAC priming samples: the ADTS stream does not signal them
+    assert delay(aac, 16000) == 1024  # AAC priming samples: the ADTS stream does not signal them
     raw = aac._transmit(speech[2], 16000).wave
     assert dsp.best_lag(speech[2], raw, 2048) == 1024
 
@@ -64,17 +64,17 @@ def test_telephony_has_almost_no_energy_above_3400_hz(transmitted):
 
 def test_channels_are_deterministic(channels, speech):
     for name in ("mp3_16k", "opus_12k", "gsm"):
-        assert np.array_equal(channels[name](speech[0]), channels[name](speech[0])), name
+        assert np.array_equal(channels[name](speech[0], 16000), channels[name](speech[0], 16000)), name
 
 
 @pytest.mark.parametrize("bad, reason", [(np.zeros(0, np.float32), "empty"), (np.full(800, np.nan, np.float32), "non-finite")])
 def test_bad_clips_raise_a_named_error(channels, bad, reason):
     with pytest.raises(ChannelError, match=reason):
-        channels["mp3_16k"](bad)
+        channels["mp3_16k"](bad, 16000)
 
 
 def test_band_only_channel_needs_no_codec():
     channel = Channel.from_params({"library": "none", "band": [300, 3400]})
-    assert channel.conditions() == {("band", 300.0, 3400.0)}
+    assert channel.conditions(16000) == {("band", 300.0, 3400.0)}
     with pytest.raises(ValueError, match="codec exactly when"):
         Channel(library="pyav")

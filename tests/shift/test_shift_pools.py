@@ -4,7 +4,7 @@ import pytest
 from scipy.signal import freqz
 
 from asnet.shift import dsp, pools
-from asnet.shift.conditions import codec_condition
+from asnet.shift.conditions import codec_condition, codec_families
 
 
 @pytest.fixture(scope="module")
@@ -77,20 +77,44 @@ def test_pools_share_no_condition_with_the_evaluation_sets(params):
 def test_disjointness_check_catches_a_leak(params):
     """An eval codec spelled with another encoder name is still the same condition."""
     leak = pools.build_pool({"mp3": {"family": "channel", "library": "pyav", "codec": "libmp3lame",
-                                     "container": "mp3", "sample_rate": 16000, "bitrate": 16000}})
+                                     "container": "mp3", "sample_rate": 16000, "bitrate": 16000}}, 16000)
     assert pools.pool_conditions(leak) & pools.eval_conditions(params) == {codec_condition("mp3", 16000)}
-    band = pools.build_pool({"tel": {"family": "filter", "band": [300, 3400]}})
+    band = pools.build_pool({"tel": {"family": "filter", "band": [300, 3400]}}, 16000)
     assert pools.pool_conditions(band) & pools.eval_conditions(params)
+
+
+def test_training_shift_codecs_are_families_no_eval_set_uses(params):
+    """The codec-shift OOD test must be unseen by codec family: opus at 32 kbit/s in training
+    and opus at 12 or 64 kbit/s in eval share no exact condition, yet the codec is not unseen."""
+    pool = pools.train_shifts(params)
+    assert codec_families(pools.pool_conditions(pool))  # the pool does hold codecs
+    assert {"mp3", "aac", "opus", "amr_nb", "gsm", "g722", "mulaw"} <= codec_families(pools.eval_conditions(params))
+    assert not pools.shared_codec_families(pool, params)
+
+
+def test_family_check_catches_an_eval_codec_at_another_bitrate(params):
+    other_bitrate = pools.build_pool({
+        "opus": {"family": "channel", "library": "pyav", "codec": "libopus", "container": "ogg",
+                 "sample_rate": 16000, "bitrate": 32000},
+        "mp2": {"family": "channel", "library": "pyav", "codec": "mp2", "container": "mp2",
+                "sample_rate": 16000, "bitrate": 64000}}, 16000)
+    assert not pools.pool_conditions(other_bitrate) & pools.eval_conditions(params)  # exact names differ
+    assert pools.shared_codec_families(other_bitrate, params) == {"opus", "mp3"}
+    leaky = {**params, "shift": {**params["shift"], "pools": {"train_shifts": {"opus": {
+        "family": "channel", "library": "pyav", "codec": "libopus", "container": "ogg", "sample_rate": 16000,
+        "bitrate": 32000}}}}}
+    with pytest.raises(ValueError, match=r"codec families of the eval sets \(opus\)"):
+        pools.train_shifts(leaky)
 
 
 def test_unknown_family_is_named():
     with pytest.raises(ValueError, match="unknown transform family 'chorus'"):
-        pools.make_transform({"family": "chorus"})
+        pools.make_transform({"family": "chorus"}, 16000)
 
 
 @pytest.mark.parametrize("color, low_to_high", [("white", (0.04, 0.1)), ("brown", (10.0, 25.0))])
 def test_noise_colours_have_their_slope(color, low_to_high):
-    noise = pools.coloured_noise(160000, pools.NOISE_EXPONENTS[color], np.random.default_rng(0))
+    noise = pools.coloured_noise(160000, pools.NOISE_EXPONENTS[color], np.random.default_rng(0), 16000)
     power = np.abs(np.fft.rfft(noise)) ** 2
     freqs = np.fft.rfftfreq(len(noise), 1 / 16000)
     ratio = power[(freqs >= 100) & (freqs < 200)].sum() / power[(freqs >= 1600) & (freqs < 3200)].sum()

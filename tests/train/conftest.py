@@ -1,10 +1,10 @@
-import copy
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
 
+from asnet.runs import with_seed
 from asnet.train.stages import STAGES
 from asnet.utils import load_params
 
@@ -73,14 +73,14 @@ def fake_cache(tmp_path):
 
 
 def tiny_asnet_params() -> dict:
-    """params.yaml with a tiny ASNet, 0.1 s crops and two 2-step epochs per stage."""
-    params = copy.deepcopy(load_params(Path(__file__).parents[2] / "params.yaml"))
+    """params.yaml, as a run's stage sees it (seed 0), with a tiny ASNet, 0.1 s crops and two
+    2-step epochs per stage."""
+    params = with_seed(load_params(Path(__file__).parents[2] / "params.yaml"), 0)
     params["base"]["clip_seconds"] = 0.1
     params["model"].update(
         embed_dim=8, spectral_channels=[4, 4, 4, 4], prosody_channels=4, prosody_dilations=[1, 2],
         attention_dim=4, gate_hidden=4, head_hidden=4, proj_dim=4,
     )
-    params["eval"]["batch_size"] = 8
     common = params["train"]["common"]
     common.update(batch_size=4, ema_decay=0.5)
     for stage in STAGES:

@@ -1,7 +1,7 @@
 import numpy as np
 
-from asnet.data.shards import WaveShards
-from asnet.train.data import balanced_batches, crop_start, cut, cut_batch, plan_epoch, tile_to, trainable_labels
+from asnet.data.shards import WaveShards, tile_to
+from asnet.train.data import balanced_batches, crop_start, cut, cut_batch, plan_epoch, trainable_labels
 
 
 def random_crop(shards, i, n, rng):

@@ -6,8 +6,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from asnet.checkpoint import load_checkpoint, load_meta
 from asnet.train import trainer as trainer_module
-from asnet.train.checkpoint import load_checkpoint, load_meta
 from asnet.train.stages import Objective, loss_terms
 from asnet.train.trainer import build_stage_model, run_stage
 
@@ -69,6 +69,7 @@ def test_every_loss_term_reaches_the_weights(stage, branches, tiny_params):
     params["model"]["branches"] = branches
     model = build_stage_model(params, None, torch.device("cpu"))
     objective = Objective(stage, params, loss_terms(model))
+    objective.decision_threshold = 0.5
     rng = np.random.default_rng(0)
     waves = rng.uniform(-0.5, 0.5, size=(4, 1600)).astype(np.float32)
     inputs = objective.prepare(model, objective.host_batch(waves, np.array([0, 1, 0, 1]), 0), "cpu")
@@ -81,6 +82,35 @@ def test_every_loss_term_reaches_the_weights(stage, branches, tiny_params):
     for name, value in terms.items():
         grads = torch.autograd.grad(value, params_list, retain_graph=True, allow_unused=True)
         assert any(g is not None for g in grads), f"{stage}: {name} never reaches a weight"
+
+
+def test_the_abstention_target_follows_the_current_dev_eer_threshold(base_run, cache, tmp_path, monkeypatch, tiny_params):
+    """The abstention head learns errors of the deployed decision (score > dev EER threshold):
+    the energy stage starts at the dev EER threshold of its init weights (the base checkpoint's
+    eer_threshold, same dev clips) and moves to each epoch's dev EER threshold after its dev pass."""
+    from asnet.train import stages
+
+    used = []
+    real = stages.abstention_loss
+
+    def record(abstain, logits, labels, threshold):
+        used.append(threshold)
+        return real(abstain, logits, labels, threshold)
+
+    monkeypatch.setattr(stages, "abstention_loss", record)
+    init, base_meta = base_run
+    out = tmp_path / "asnet" / "energy"
+    params = tiny_params()
+    run_stage("energy", params, cache, out, init=init, device="cpu")
+    energy = params["train"]["energy"]
+    steps = energy["steps_per_epoch"] * (2 if energy["use_sam"] else 1)  # SAM: two passes per step
+    assert energy["epochs"] == 2 and len(used) == 2 * steps
+    assert used[:steps] == [pytest.approx(base_meta["eer_threshold"])] * steps
+    epoch_one = json.loads((out.parent.parent.parent / "train" / "asnet" / "energy" / "metrics.json").read_text())
+    history = (out.parent.parent.parent / "train" / "asnet" / "energy" / "plots" / "metrics" / "dev" / "eer_threshold.tsv")
+    first_epoch_threshold = float(history.read_text().splitlines()[1].split("\t")[-1])
+    assert used[steps:] == [pytest.approx(first_epoch_threshold)] * steps
+    assert "eer_threshold" in epoch_one["dev"] and base_meta["eer_threshold"] != 0.0
 
 
 def test_resume_after_a_kill_equals_an_uninterrupted_run(cache, tmp_path, monkeypatch, tiny_params):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from asnet.data.adapters.common import (
     Entry, PrepareError, check_key, copy_file, prepare_corpus, protocol_lines, require_download, settings,
-    spoof_or_bonafide, user_errors,
+    spoof_or_bonafide,
 )
 
 CORPUS = "asvspoof2019_la"
@@ -49,7 +49,6 @@ def copy_asv_scores(root: Path, out: Path) -> dict:
     return copied
 
 
-@user_errors
 def prepare(args, params: dict) -> int:
     config = settings(params, CORPUS, args.workers)
     raw = require_download(CORPUS, args.raw)

@@ -5,6 +5,11 @@ ASVspoof2021.{LA,DF}.cm.eval.trl.txt) and the key package keys/{LA,DF}/CM/trial_
 space-separated (asvspoof-challenge/2021 eval-package config.py):
   LA, 8 columns:  SPK TRIAL CODEC TRANSMISSION ATTACK KEY TRIM SUBSET
   DF, 13 columns: SPK TRIAL COMPRESSION SOURCE ATTACK KEY TRIM SUBSET VOCODER TASK TEAM GENDER_PAIR LANGUAGE
+The manifest's language is an ISO 639-1 code (asnet.data.manifest). DF's LANGUAGE column uses
+VCC 2020's one-letter codes (E English, F Finnish, G German, M Mandarin: the language of the
+VCC 2020 target speaker, so a Task 2 cross-lingual conversion of English source speech into a
+German voice is tagged G) and `-` for the other sources (ASVspoof 2019 LA, VCC 2018: English);
+`LANGUAGES` maps them, an unknown code stops the preparation. conditions.csv keeps the raw tag.
 Every trial goes to split `eval` (2021 has no train/dev: systems train on 2019 LA); SUBSET
 (eval | progress | hidden) is kept in the side table conditions.csv with the codec (and its
 official tag, LA-C1..C7 / DF-C1..C9), transmission or source/vocoder group, trim flag and the
@@ -28,7 +33,7 @@ from pathlib import Path
 
 from asnet.data.adapters.common import (
     Entry, PrepareError, check_key, find_one, prepare_corpus, protocol_lines, require_download, settings,
-    spoof_or_bonafide, user_errors, write_table,
+    spoof_or_bonafide, write_table,
 )
 from asnet.utils import atomic_path
 
@@ -48,6 +53,7 @@ CONDITION_COLUMNS = {
            "gender_pair", "language"],
 }
 ASV_KEYS = ("target", "nontarget", "spoof")
+LANGUAGES = {"-": "en", "E": "en", "F": "fi", "G": "de", "M": "zh"}  # DF LANGUAGE tag -> ISO 639-1
 
 
 def read_keys(track: str, raw: Path) -> tuple[list[Entry], list[tuple[str, ...]]]:
@@ -64,9 +70,10 @@ def read_keys(track: str, raw: Path) -> tuple[list[Entry], list[tuple[str, ...]]
             raise PrepareError(f"{where}: unknown codec {trial['codec']!r} (expected {', '.join(tags)})")
         trial["codec_tag"] = f"{track}-{tags[trial['codec']]}"
         language = trial.get("language", "-")
+        if language not in LANGUAGES:
+            raise PrepareError(f"{where}: unknown language tag {language!r} (expected {', '.join(LANGUAGES)})")
         entries.append(Entry(trial["utt_id"], str(audio / f"{trial['utt_id']}.flac"), key,
-                             spoof_or_bonafide(key, trial["attack"]), trial["speaker"],
-                             "en" if language == "-" else language, "eval"))
+                             spoof_or_bonafide(key, trial["attack"]), trial["speaker"], LANGUAGES[language], "eval"))
         conditions.append(tuple(trial[c] for c in CONDITION_COLUMNS[track]))
     return entries, conditions
 
@@ -113,7 +120,6 @@ def write_asv_scores(raw: Path, out: Path) -> dict:
                            "trials": counts}}
 
 
-@user_errors
 def prepare_track(track: str, args, params: dict) -> int:
     corpus = f"asvspoof2021_{track.lower()}"
     config = settings(params, corpus, args.workers)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from asnet.data.adapters.common import (
     Entry, PrepareError, check_key, copy_file, prepare_corpus, protocol_lines, require_download, settings,
-    spoof_or_bonafide, user_errors, write_table,
+    spoof_or_bonafide, write_table,
 )
 
 CORPUS = "asvspoof5"
@@ -58,7 +58,6 @@ def copy_other_protocols(protocols: Path, out: Path) -> list[str]:
     return [p.name for p in others]
 
 
-@user_errors
 def prepare(args, params: dict) -> int:
     config = settings(params, CORPUS, args.workers)
     raw = require_download(CORPUS, args.raw)

@@ -16,7 +16,6 @@ import hashlib
 import os
 import re
 import shutil
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from asnet.data.manifest import BONAFIDE, LABELS, SPLITS, ManifestError, ManifestRow, write_manifest, write_rejects
+from asnet.data.manifest import BONAFIDE, LABELS, SPLITS, ManifestRow, write_manifest, write_rejects
 from asnet.data.streaming import bounded_map
 from asnet.utils import atomic_path, progress, write_json
 
@@ -32,28 +31,14 @@ DOWNLOAD_MARKER = ".asnet-download.json"  # asnet.data.download.MARKER (not impo
 
 
 class PrepareError(ValueError):
-    """Input an adapter cannot work from (no download marker, malformed protocol): one line for the user."""
-
-
-def user_errors(prepare: Callable[..., int]) -> Callable[..., int]:
-    """An adapter's prepare(args, params): a PrepareError or ManifestError is one line on stderr and exit 1."""
-
-    @functools.wraps(prepare)
-    def wrapped(*args) -> int:
-        try:
-            return prepare(*args)
-        except (PrepareError, ManifestError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-
-    return wrapped
+    """Input an adapter cannot work from (no download marker, malformed protocol): a user error,
+    which `asnet prepare` reports as one line, exit status 2 (asnet.cli.USER_ERRORS)."""
 
 
 def prepare_from(corpus: str, entries: Callable) -> Callable[..., int]:
     """The prepare(args, params) of an adapter whose `entries(raw, config)` returns the chosen
     entries and the manifest's extra facts (the corpora that need a split of their own)."""
 
-    @user_errors
     def prepare(args, params: dict) -> int:
         config = settings(params, corpus, args.workers)
         chosen, extra = entries(require_download(corpus, args.raw), config)
@@ -77,11 +62,11 @@ class Entry:
 
 
 def settings(params: dict, corpus: str, workers: int | None) -> dict:
-    """params.yaml `prepare_<corpus>`, with --workers applied."""
+    """params.yaml `prepare_<corpus>` and the --workers of `asnet prepare` (an execution knob, not a params value)."""
     section = f"prepare_{corpus}"
     if section not in params:
         raise PrepareError(f"params has no `{section}` section (see asnet/data/adapters/{corpus}.py)")
-    return {**params[section], **({"workers": workers} if workers else {})}
+    return {**params[section], "workers": workers or 1}
 
 
 def require_download(corpus: str, raw: str | os.PathLike) -> Path:
@@ -121,18 +106,28 @@ def check_key(key: str, where: str) -> str:
     return key
 
 
-def audio_facts(path: str) -> tuple[str, float, int] | str:
-    """(sha256, duration_s, sample_rate) of an audio file from its bytes and header, or why not."""
+def audio_facts(path: str, decode: bool = False) -> tuple[str, float, int] | str:
+    """(sha256, duration_s, sample_rate) of an audio file from its bytes and header, or why not.
+    With `decode`, from the decoded samples instead (asnet.data.audio.read_audio: FFmpeg when
+    libsndfile cannot open it), so silent and non-finite files are rejects too: for protocols
+    nobody has checked (custom corpora), at the price of reading every sample."""
     import soundfile
+
+    from asnet.data.audio import AudioError, read_audio
 
     try:
         with open(path, "rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
         if os.path.getsize(path) == 0:
             return "empty (0 bytes)"
+        if decode:
+            wave, rate = read_audio(path)
+            return digest, wave.size / rate, rate
         info = soundfile.info(path)
     except FileNotFoundError:
         return "missing"
+    except AudioError as error:
+        return error.reason
     except Exception as error:  # libsndfile reports bad headers with several exception types
         return f"unreadable ({type(error).__name__})"
     if info.frames <= 0 or info.samplerate <= 0:
@@ -154,11 +149,13 @@ def _row(entry: Entry, facts: tuple[str, float, int], out_dir: str, corpus: str)
     )
 
 
-def describe(entries: Sequence[Entry], out_dir: Path, corpus: str, workers: int) -> tuple[list[ManifestRow], list[dict]]:
-    """Look at every entry's audio (bounded parallelism) -> (manifest rows, rejects)."""
+def describe(entries: Sequence[Entry], out_dir: Path, corpus: str, workers: int,
+             decode: bool = False) -> tuple[list[ManifestRow], list[dict]]:
+    """Look at every entry's audio (bounded parallelism; `decode`: see audio_facts) -> (manifest rows, rejects)."""
     out = os.path.abspath(out_dir)
     rows, rejects = [], []
-    facts = bounded_map(audio_facts, (e.path for e in entries), workers, chunk_size=64)
+    look = functools.partial(audio_facts, decode=decode)
+    facts = bounded_map(look, (e.path for e in entries), workers, chunk_size=64)
     for entry, result in progress(zip(entries, facts), total=len(entries), desc=f"prepare {corpus}", unit="clip"):
         if isinstance(result, str):
             rejects.append({"utt_id": entry.utt_id, "path": relative(entry.path, out), "system": entry.system,
@@ -187,15 +184,16 @@ def stats(rows: Sequence[ManifestRow], rejects: Sequence[dict]) -> dict:
 
 
 def prepare_corpus(corpus: str, entries: Iterable[Entry], out_dir: str | os.PathLike, workers: int,
-                   extra_stats: dict | None = None) -> dict:
-    """Describe the entries' audio and write manifest.csv, rejects.csv and stats.json; returns the stats."""
+                   extra_stats: dict | None = None, decode: bool = False) -> dict:
+    """Describe the entries' audio (`decode`: see audio_facts) and write manifest.csv, rejects.csv
+    and stats.json; returns the stats."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = sorted(entries, key=lambda e: e.utt_id)
     duplicates = [u for u, n in Counter(e.utt_id for e in entries).items() if n > 1]
     if duplicates:
         raise PrepareError(f"{corpus}: the protocol lists {len(duplicates)} utt_id(s) twice, e.g. {duplicates[0]!r}")
-    rows, rejects = describe(entries, out_dir, corpus, workers)
+    rows, rejects = describe(entries, out_dir, corpus, workers, decode)
     write_manifest(rows, out_dir / "manifest.csv")
     write_rejects(rejects, out_dir / "rejects.csv")
     summary = {"corpus": corpus, **stats(rows, rejects), **(extra_stats or {})}

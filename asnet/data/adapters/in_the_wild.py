@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from asnet.data.adapters.common import Entry, PrepareError, prepare_corpus, require_download, settings, user_errors
+from asnet.data.adapters.common import Entry, PrepareError, prepare_corpus, require_download, settings
 
 CORPUS = "in_the_wild"
 FOLDER = "release_in_the_wild"
@@ -38,7 +38,6 @@ def entries(raw: Path) -> list[Entry]:
     return found
 
 
-@user_errors
 def prepare(args, params: dict) -> int:
     config = settings(params, CORPUS, args.workers)
     raw = require_download(CORPUS, args.raw)

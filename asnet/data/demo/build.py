@@ -42,12 +42,13 @@ class DemoSettings:
     smoke_clips: int
     split_fractions: tuple[float, ...]
     unseen_systems: tuple[str, ...]
+    neural_systems: tuple[str, ...]
     highpass_hz: float
     trim_top_db: float
     target_dbfs: float
     peak_dbfs: float
     noise_floor_dbfs: float
-    workers: int
+    workers: int  # `asnet prepare --workers`: an execution knob, not a params value
     griffin_lim_iters: int
     lpc_order: int
     vc_pitch_ratio: float
@@ -59,7 +60,8 @@ class DemoSettings:
         section.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(sample_rate=int(params["base"]["sample_rate"]),
                        **{**section, "split_fractions": tuple(section["split_fractions"]),
-                          "unseen_systems": tuple(section["unseen_systems"])})
+                          "unseen_systems": tuple(section["unseen_systems"]),
+                          "neural_systems": tuple(section["neural_systems"])})
         settings.check()
         return settings
 
@@ -67,6 +69,9 @@ class DemoSettings:
         unknown = set(self.unseen_systems) - set(SYSTEMS)
         if unknown or set(self.unseen_systems) >= set(SYSTEMS):
             raise ValueError(f"unseen_systems must be a proper subset of {sorted(SYSTEMS)}, got {self.unseen_systems}")
+        neural = sorted(name for name, kind in SYSTEMS.items() if kind == "neural")
+        if sorted(self.neural_systems) != neural:  # the report reads the declaration: it must be the truth
+            raise ValueError(f"neural_systems must list the neural systems {neural}, got {list(self.neural_systems)}")
         if self.size not in ("smoke", "full"):
             raise ValueError(f"size must be smoke or full, got {self.size!r}")
 

@@ -171,6 +171,7 @@ class AASIST(nn.Module):
         filts, gat_dims = config["filts"], config["gat_dims"]
         pool_ratios, temperatures = config["pool_ratios"], config["temperatures"]
         self.min_samples = int(config["min_samples"])
+        self.exact_padding = self.min_samples  # asnet.models.baselines.inputs
         encoder_dim, spectral_nodes = filts[-1][-1], filts[0] // 3  # 3x3 max-pool over the bands
 
         self.conv_time = SincFilterbank(filts[0], config["first_conv"], config["sample_rate"])

@@ -98,7 +98,7 @@ def measure_published(variant: str, args) -> dict:
 
     from asnet.models.baselines.aasist import PUBLISHED
     from asnet.models.bench import synthetic_speech
-    from asnet.models.importer import load_published
+    from asnet.models.baselines.published_weights import load_published
 
     wave = torch.from_numpy(synthetic_speech(args.long_batch, PUBLISHED_SAMPLES, 16000, seed=2))
     return {"inference_4.04s": inference(load_published(PUBLISHED / f"{variant}.pth", variant), wave, args.repeats)}

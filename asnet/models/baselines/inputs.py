@@ -6,6 +6,8 @@ their `min_samples` config key: each clip is tiled to at least min_samples. The 
 masking, so in a zero-padded batch (`lengths` given) each row's valid samples are tiled over the
 padding too. Clips at least min_samples long, in an unpadded batch, pass through unchanged: they
 are scored whole (the published evaluation would cut them to their first 64,600 samples).
+So a batch zero-padded to at most min_samples gives each clip its outputs alone: each model's
+`exact_padding` (asnet.eval.inference batches on it).
 """
 from __future__ import annotations
 

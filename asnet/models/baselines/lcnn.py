@@ -117,6 +117,7 @@ class LFCCLCNN(nn.Module):
     def __init__(self, config: dict):
         super().__init__()
         self.min_samples = int(config["min_samples"])
+        self.exact_padding = self.min_samples  # asnet.models.baselines.inputs
         self.lfcc = LFCC(config)
         self.lcnn = lcnn_body(config["dropout"])
         width = 32 * (3 * config["n_coefficients"] // 16)

@@ -63,6 +63,7 @@ class RawNet2(nn.Module):
     def __init__(self, config: dict):
         super().__init__()
         self.min_samples = int(config["min_samples"])
+        self.exact_padding = self.min_samples  # asnet.models.baselines.inputs
         channels = [config["sinc_channels"], *config["block_channels"]]
         self.sinc = SincFilterbank(channels[0], config["sinc_kernel"], config["sample_rate"])
         self.sinc_norm = nn.BatchNorm1d(channels[0])

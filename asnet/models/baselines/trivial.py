@@ -95,6 +95,8 @@ def clip_cues(wave: torch.Tensor, lengths: torch.Tensor | None, sample_rate: int
 
 
 class TrivialCueModel(nn.Module):
+    exact_padding = math.inf  # cues read each clip's own samples only (clip_cues)
+
     def __init__(self, config: dict):
         super().__init__()
         self.sample_rate, self.quiet_db, self.depth = config["sample_rate"], config["quiet_db"], config["max_depth"]

@@ -135,21 +135,25 @@ LA21_ASV = [  # ASV keys (8 columns) and the organisers' ASV score of each trial
     (["LA_0012", "LA_E_1013435", "pstn", "sin_tx", "A19", "spoof", "notrim", "progress"], "-0.2"),
     (["LA_0015", "LA_E_2100322", "gsm", "ita_tx", "A16", "spoof", "notrim", "eval"], "1.1"),
 ]
-DF21_KEYS = [
+DF21_KEYS = [  # the spoof rows are the organisers' own (eval-package/ASVspoof2021_eval_notebook.ipynb prints them)
     ["LA_0023", "DF_E_2000011", "nocodec", "asvspoof", "A14", "spoof", "notrim", "progress", "traditional_vocoder",
      "-", "-", "-", "-"],
-    ["LA_0031", "DF_E_2000026", "mp3m4a", "asvspoof", "bonafide", "bonafide", "notrim", "eval", "bonafide",
+    ["TEF2", "DF_E_2000013", "low_m4a", "vcc2020", "Task1-team20", "spoof", "notrim", "eval",
+     "neural_vocoder_nonautoregressive", "Task1", "team20", "FF", "E"],
+    ["TGF1", "DF_E_2000024", "mp3m4a", "vcc2020", "Task2-team12", "spoof", "notrim", "eval", "traditional_vocoder",
+     "Task2", "team12", "FF", "G"],
+    ["LA_0031", "DF_E_2000030", "mp3m4a", "asvspoof", "bonafide", "bonafide", "notrim", "eval", "bonafide",
      "-", "-", "-", "-"],
-    ["VCC2TF1", "DF_E_2000053", "low_mp3", "vcc2018", "N14", "spoof", "notrim", "eval",
-     "neural_vocoder_autoregressive", "HUB", "N14", "F-F", "-"],
-    ["TEF1", "DF_E_2000090", "high_ogg", "vcc2020", "T23", "spoof", "notrim", "hidden",
-     "neural_vocoder_nonautoregressive", "Task2", "T23", "F-F", "Finnish"],
     ["VCC2SM3", "DF_E_2000124", "high_m4a", "vcc2018", "bonafide", "bonafide", "notrim", "progress", "bonafide",
      "-", "-", "-", "-"],
-    ["LA_0044", "DF_E_2000160", "oggm4a", "asvspoof", "A16", "spoof", "trim", "eval", "waveform_concatenation",
+    ["VCC2TM2", "DF_E_4999945", "oggm4a", "vcc2018", "SPO-N16", "spoof", "notrim", "eval", "traditional_vocoder",
+     "SPO", "N16", "FM", "-"],
+    ["LA_0044", "DF_E_4999962", "oggm4a", "asvspoof", "A19", "spoof", "trim", "hidden", "traditional_vocoder",
      "-", "-", "-", "-"],
-    ["TEM2", "DF_E_2000197", "low_ogg", "vcc2020", "T08", "spoof", "notrim", "eval", "unknown", "Task1", "T08",
-     "M-M", "-"],
+    ["TEM1", "DF_E_4999980", "low_m4a", "vcc2020", "Task1-team07", "spoof", "notrim", "eval",
+     "neural_vocoder_autoregressive", "Task1", "team07", "FM", "E"],
+    ["TGF1", "DF_E_4999993", "mp3m4a", "vcc2020", "Task2-team33", "spoof", "notrim", "eval",
+     "neural_vocoder_nonautoregressive", "Task2", "team33", "MF", "G"],
 ]
 
 
@@ -195,8 +199,11 @@ def in_the_wild() -> dict[str, Tree]:
 # ---------------------------------------------------------------- WaveFake
 WAVEFAKE_LJ = [f"LJ001-{i:04d}" for i in range(1, 7)]
 WAVEFAKE_JSUT = [f"BASIC5000_{i:04d}" for i in range(1, 5)]
+# The TTS set: Common Voice prompts (no bona fide counterpart), files gen_<n>.wav; the published
+# archive also holds a byte-identical copy of the whole folder under its generated/ subfolder.
+WAVEFAKE_TTS = "common_voices_prompts_from_conformer_fastspeech2_pwg_ljspeech"
 WAVEFAKE_SYSTEMS = {"ljspeech_melgan": WAVEFAKE_LJ, "ljspeech_hifiGAN": WAVEFAKE_LJ[:4],
-                    "jsut_multi_band_melgan": WAVEFAKE_JSUT}
+                    "jsut_multi_band_melgan": WAVEFAKE_JSUT, WAVEFAKE_TTS: [f"gen_{i}" for i in range(3)]}
 
 
 def wavefake() -> dict[str, Tree]:
@@ -204,7 +211,11 @@ def wavefake() -> dict[str, Tree]:
     for system, sources in WAVEFAKE_SYSTEMS.items():
         rate = 24000 if system.startswith("jsut") else 22050
         for source in sources:
-            generated.audio(f"generated_audio/{system}/{source}_gen.wav", rate)
+            name = f"{source}.wav" if system == WAVEFAKE_TTS else f"{source}_gen.wav"
+            generated.audio(f"generated_audio/{system}/{name}", rate)
+    for source in WAVEFAKE_SYSTEMS[WAVEFAKE_TTS]:
+        generated.add(f"generated_audio/{WAVEFAKE_TTS}/generated/{source}.wav",
+                      generated.files[f"generated_audio/{WAVEFAKE_TTS}/{source}.wav"])
     lj.add("LJSpeech-1.1/README", "LJ Speech (fixture)\n")
     lj.lines("LJSpeech-1.1/metadata.csv", [[s, "text", "text"] for s in WAVEFAKE_LJ], sep="|")
     for source in WAVEFAKE_LJ:

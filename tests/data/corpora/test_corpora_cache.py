@@ -5,7 +5,7 @@ import pytest
 
 from asnet.cli import main as cli
 from asnet.data.manifest import read_manifest
-from asnet.data.shards import FeatureShards, WaveShards
+from asnet.data.shards import WaveShards
 from tests.data.corpora.corpus_fixtures import make_fixture_archive
 
 
@@ -24,4 +24,3 @@ def test_a_prepared_corpus_caches_into_every_split(corpus, archive_server, tmp_p
         shards = WaveShards(cache / split)
         assert [c.utt_id for c in shards.clips] == expected
         assert all(c.length == 4800 for c in shards.clips)  # 0.3 s at 16 kHz, from every native rate
-        assert len(FeatureShards(cache / split)) == len(expected)

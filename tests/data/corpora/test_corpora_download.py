@@ -25,7 +25,7 @@ def download(corpus, server, target, *extra):
 def one_line_error(capsys) -> str:
     """The error line, which must be the only one (retry notes before it aside) and no traceback."""
     err = capsys.readouterr().err.strip().splitlines()
-    errors = [line for line in err if line.startswith("error: ")]
+    errors = [line for line in err if line.startswith("asnet download: error: ")]
     assert errors == err[-1:] and all("retrying in" in line for line in err[:-1]), err
     assert not any("Traceback" in line for line in err)
     return errors[0]
@@ -85,12 +85,12 @@ def test_network_failure_after_the_retries_is_one_line(tmp_path, capsys):
         port = s.getsockname()[1]
     rc = cli(["download", "in_the_wild", "--out", str(tmp_path / "raw"), "--url-base", f"http://127.0.0.1:{port}/",
               "--retries", "2", "--backoff", "0.01"])
-    assert rc == 1
+    assert rc == 2
     assert "could not download" in one_line_error(capsys) and not (tmp_path / "raw" / MARKER).exists()
 
 
 def test_http_404_is_one_line(archive_server, tmp_path, capsys):
-    assert cli(["download", "in_the_wild", "--out", str(tmp_path / "raw"), "--url-base", archive_server.url]) == 1
+    assert cli(["download", "in_the_wild", "--out", str(tmp_path / "raw"), "--url-base", archive_server.url]) == 2
     assert "HTTP 404" in one_line_error(capsys)
 
 
@@ -101,7 +101,7 @@ def test_a_corrupted_archive_is_refused_deleted_and_never_extracted(archive_serv
     data[len(data) // 2] ^= 0xFF
     archive.write_bytes(bytes(data))
     target = tmp_path / "raw"
-    assert download("asvspoof2019_la", archive_server, target) == 1
+    assert download("asvspoof2019_la", archive_server, target) == 2
     line = one_line_error(capsys)
     assert f"checksum mismatch for LA.zip: expected sha256 {expected}, got {sha256_of(archive)}" in line
     assert not (target / MARKER).exists() and not (target / "LA").exists()
@@ -134,13 +134,13 @@ def test_from_a_folder_verifies_then_extracts_and_keeps_the_users_archives(tmp_p
     assert cli(["download", "asvspoof2021_df", "--out", str(target), "--from", str(tmp_path / "by_hand"),
                 "--checksums", str(tmp_path / "by_hand" / "SHA256SUMS")]) == 0
     assert all(a.is_file() for a in archives) and (target / MARKER).is_file()
-    assert len(list((target / "ASVspoof2021_DF_eval" / "flac").glob("*.flac"))) == 7  # four parts merged
+    assert len(list((target / "ASVspoof2021_DF_eval" / "flac").glob("*.flac"))) == 9  # four parts merged
 
 
 def test_from_a_folder_missing_archives_names_them_with_their_urls(tmp_path, capsys):
     make_fixture_archive("asvspoof2021_df", tmp_path / "by_hand")
     (tmp_path / "by_hand" / "ASVspoof2021_DF_eval_part02.tar.gz").unlink()
-    assert cli(["download", "asvspoof2021_df", "--out", str(tmp_path / "raw"), "--from", str(tmp_path / "by_hand")]) == 1
+    assert cli(["download", "asvspoof2021_df", "--out", str(tmp_path / "raw"), "--from", str(tmp_path / "by_hand")]) == 2
     line = one_line_error(capsys)
     assert "lacks ASVspoof2021_DF_eval_part02.tar.gz (https://zenodo.org/records/4835108/" in line
     assert not (tmp_path / "raw" / "ASVspoof2021_DF_eval").exists()  # nothing done before all are there
@@ -151,16 +151,16 @@ def test_a_bad_archive_from_a_folder_is_reported_and_left_alone(tmp_path, capsys
     sums = tmp_path / "by_hand" / "SHA256SUMS"
     sums.write_text(sums.read_text().replace(sha256_of(archive)[:8], "00000000"))
     assert cli(["download", "in_the_wild", "--out", str(tmp_path / "raw"), "--from", str(tmp_path / "by_hand"),
-                "--checksums", str(sums)]) == 1
+                "--checksums", str(sums)]) == 2
     assert "checksum mismatch for release_in_the_wild.zip" in one_line_error(capsys) and archive.is_file()
 
 
 def test_user_errors_are_one_line(tmp_path, capsys):
     assert cli(["download", "asvspoof2077", "--out", str(tmp_path)]) == 2
     assert "unknown corpus 'asvspoof2077' (known: asvspoof2019_la" in one_line_error(capsys)
-    assert cli(["download", "librisevoc", "--out", str(tmp_path / "raw")]) == 1  # Google Drive: by hand only
+    assert cli(["download", "librisevoc", "--out", str(tmp_path / "raw")]) == 2  # Google Drive: by hand only
     assert "--from" in one_line_error(capsys)
-    assert cli(["download", "in_the_wild", "--out", str(tmp_path / "raw"), "--extracted"]) == 1
+    assert cli(["download", "in_the_wild", "--out", str(tmp_path / "raw"), "--extracted"]) == 2
     assert "lacks release_in_the_wild/meta.csv" in one_line_error(capsys)
 
 
@@ -168,7 +168,7 @@ def test_a_wrong_archive_under_the_right_name_fails_the_layout_check(archive_ser
     (itw,) = make_fixture_archive("in_the_wild", tmp_path / "other")
     itw.rename(archive_server.root / "LA.zip")
     (archive_server.root / "SHA256SUMS").write_text(f"{sha256_of(archive_server.root / 'LA.zip')}  LA.zip\n")
-    assert download("asvspoof2019_la", archive_server, tmp_path / "raw") == 1
+    assert download("asvspoof2019_la", archive_server, tmp_path / "raw") == 2
     assert "lacks LA/ASVspoof2019_LA_cm_protocols" in one_line_error(capsys)
     assert not (tmp_path / "raw" / MARKER).exists()
 
@@ -238,7 +238,7 @@ def test_a_hostile_archive_is_refused_by_member_and_nothing_is_left(tmp_path, ca
 def test_a_hostile_download_is_one_line_and_leaves_no_corpus(archive_server, tmp_path, capsys):
     _zip(archive_server.root / "LA.zip", "../../evil.txt")
     (archive_server.root / "SHA256SUMS").write_text(f"{sha256_of(archive_server.root / 'LA.zip')}  LA.zip\n")
-    assert download("asvspoof2019_la", archive_server, tmp_path / "raw") == 1
+    assert download("asvspoof2019_la", archive_server, tmp_path / "raw") == 2
     assert "refusing LA.zip: member '../../evil.txt' climbs out" in one_line_error(capsys)
     left = {p.name for p in (tmp_path / "raw").iterdir()}
     assert left == {STATE_DIR} and not any(n.startswith(STAGING_PREFIX) for n in left)

@@ -18,7 +18,7 @@ from asnet.eval.evaluate import read_asv_scores
 from asnet.utils import load_params, read_json
 from tests.data.corpora.corpus_fixtures import (
     ASV5_PROTOCOLS, DF21_KEYS, FIXTURE_REJECTS, LA19_PROTOCOLS, LA21_ASV, LA21_KEYS, LIBRISEVOC_SOURCES,
-    WAVEFAKE_SYSTEMS, expected_counts, make_fixture_archive,
+    WAVEFAKE_SYSTEMS, WAVEFAKE_TTS, expected_counts, make_fixture_archive,
 )
 
 CORPORA = ["asvspoof2019_la", "asvspoof2021_la", "asvspoof2021_df", "asvspoof5", "in_the_wild", "wavefake",
@@ -105,13 +105,26 @@ def test_asvspoof2021_df_conditions_carry_every_meta_label(fetched, corpus_param
     out = prepare("asvspoof2021_df", fetched("asvspoof2021_df"), corpus_params)
     with open(out / "conditions.csv", newline="") as f:
         conditions = {r["utt_id"]: r for r in csv.DictReader(f)}
-    vcc = conditions["DF_E_2000090"]
-    assert (vcc["codec"], vcc["codec_tag"], vcc["source"], vcc["vocoder"], vcc["subset"], vcc["language"]) == \
-        ("high_ogg", "DF-C7", "vcc2020", "neural_vocoder_nonautoregressive", "hidden", "Finnish")
+    vcc = conditions["DF_E_2000024"]
+    assert (vcc["codec"], vcc["codec_tag"], vcc["source"], vcc["vocoder"], vcc["subset"], vcc["task"], vcc["team"],
+            vcc["gender_pair"], vcc["language"]) == \
+        ("mp3m4a", "DF-C8", "vcc2020", "traditional_vocoder", "eval", "Task2", "team12", "FF", "G")
     rows = {r.utt_id: r for r in read_manifest(out / "manifest.csv")}
-    assert rows["DF_E_2000090"].language == "Finnish" and rows["DF_E_2000090"].system == "T23"
+    assert rows["DF_E_2000024"].system == "Task2-team12" and rows["DF_E_2000024"].speaker == "TGF1"
     assert len(rows) == len(DF21_KEYS) and not (out / "asv_scores").exists()  # DF has no t-DCF
-    assert read_json(out / "stats.json")["trial_list"] == {"keys_not_listed": 0, "trials": 7, "without_key": 0}
+    assert read_json(out / "stats.json")["trial_list"] == {"keys_not_listed": 0, "trials": 9, "without_key": 0}
+
+
+def test_asvspoof2021_df_languages_are_iso_639_1(fetched, corpus_params, capsys):
+    """The keys tag VCC 2020 trials E/F/G/M and the rest `-`: one code system in the manifest."""
+    raw = fetched("asvspoof2021_df")
+    rows = {r.utt_id: r.language for r in read_manifest(prepare("asvspoof2021_df", raw, corpus_params) / "manifest.csv")}
+    assert rows == {row[1]: {"-": "en", "E": "en", "G": "de"}[row[12]] for row in DF21_KEYS}
+    keys = raw / "keys" / "DF" / "CM" / "trial_metadata.txt"
+    keys.write_text(keys.read_text().replace(" FF G\n", " FF Klingon\n", 1))
+    assert cli(["prepare", "asvspoof2021_df", "--raw", str(raw), "--out", str(raw.parent / "out"),
+                "--params", str(corpus_params)]) == 2
+    assert "(DF_E_2000024): unknown language tag 'Klingon'" in capsys.readouterr().err
 
 
 def test_asvspoof5_splits_systems_conditions_and_track2_lists(fetched, corpus_params):
@@ -150,6 +163,24 @@ def test_wavefake_split_is_source_disjoint_and_train_systems_holds_the_rest_out(
     assert sorted(stats["systems"]) == sorted(WAVEFAKE_SYSTEMS)
 
 
+def test_wavefake_reads_the_tts_folder_once_despite_its_nested_copy(fetched, corpus_params, capsys):
+    """The published TTS folder repeats itself byte for byte under generated/: one clip per file
+    name, the copies counted; a nested file of the same name with other bytes stops preparation."""
+    raw = fetched("wavefake")
+    tts = raw / "generated_audio" / WAVEFAKE_TTS
+    assert sorted(p.name for p in (tts / "generated").iterdir()) == sorted(p.name for p in tts.glob("*.wav"))
+    out = prepare("wavefake", raw, corpus_params)
+    rows = [r for r in read_manifest(out / "manifest.csv") if r.system == WAVEFAKE_TTS]
+    assert sorted(r.utt_id for r in rows) == [f"{s}__{WAVEFAKE_TTS}" for s in WAVEFAKE_SYSTEMS[WAVEFAKE_TTS]]
+    assert all("/generated/" not in r.path for r in rows)
+    assert read_json(out / "stats.json")["nested_copies_left_out"] == {WAVEFAKE_TTS: len(rows)}
+    (tts / "generated" / "gen_1.wav").write_bytes((tts / "gen_0.wav").read_bytes())
+    assert cli(["prepare", "wavefake", "--raw", str(raw), "--out", str(raw.parent / "out"),
+                "--params", str(corpus_params)]) == 2
+    assert f"{tts / 'generated' / 'gen_1.wav'} and {tts / 'gen_1.wav'} share a name but not their bytes" \
+        in capsys.readouterr().err
+
+
 def test_librisevoc_uses_the_published_lists_else_a_speaker_disjoint_split(fetched, corpus_params):
     raw = fetched("librisevoc")
     out = prepare("librisevoc", raw, corpus_params)
@@ -169,9 +200,9 @@ def test_librisevoc_uses_the_published_lists_else_a_speaker_disjoint_split(fetch
 def test_prepare_refuses_an_incomplete_download_in_one_line(tmp_path, corpus_params, capsys):
     (tmp_path / "raw").mkdir()
     assert cli(["prepare", "asvspoof2019_la", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"),
-                "--params", str(corpus_params)]) == 1
+                "--params", str(corpus_params)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "not a complete download" in err[0] and not (tmp_path / "out" / "manifest.csv").exists()
+    assert len(err) == 1 and err[0].startswith("asnet prepare: error: ") and "not a complete download" in err[0] and not (tmp_path / "out" / "manifest.csv").exists()
 
 
 def test_a_malformed_protocol_line_is_named(fetched, corpus_params, capsys):
@@ -179,7 +210,7 @@ def test_a_malformed_protocol_line_is_named(fetched, corpus_params, capsys):
     protocol = raw / "LA" / "ASVspoof2019_LA_cm_protocols" / "ASVspoof2019.LA.cm.dev.trl.txt"
     protocol.write_text(protocol.read_text() + "LA_0069 LA_D_9999999 - A01\n")
     assert cli(["prepare", "asvspoof2019_la", "--raw", str(raw), "--out", str(raw.parent / "out"),
-                "--params", str(corpus_params)]) == 1
+                "--params", str(corpus_params)]) == 2
     assert f"{protocol} line 4: 4 fields, expected [5]" in capsys.readouterr().err
 
 
@@ -190,16 +221,19 @@ def test_missing_audio_is_a_named_reject(fetched, corpus_params):
     assert [(r["utt_id"], r["reason"]) for r in rejects] == [("D_0000000001", "missing")]
 
 
-def test_adapter_settings_come_from_params(tmp_path, capsys):
+def test_adapter_settings_come_from_params(tmp_path):
     from asnet.data.adapters import in_the_wild
+    from asnet.data.adapters.common import PrepareError
 
     args = Namespace(raw=tmp_path, out=tmp_path / "out", workers=None)
-    assert in_the_wild.prepare(args, {"base": {}}) == 1
-    assert "params has no `prepare_in_the_wild` section" in capsys.readouterr().err
+    with pytest.raises(PrepareError, match="params has no `prepare_in_the_wild` section"):
+        in_the_wild.prepare(args, {"base": {}})
 
 
 def test_the_table_and_prepare_name_the_same_adapters():
     from asnet.data.corpora import CORPORA as TABLE
     from asnet.data.prepare import ADAPTERS
 
-    assert {name: spec.adapter for name, spec in TABLE.items()} == {k: v for k, v in ADAPTERS.items() if k != "demo"}
+    nothing_to_download = ("demo", "custom")  # built here, or your own
+    assert {name: spec.adapter for name, spec in TABLE.items()} == {k: v for k, v in ADAPTERS.items()
+                                                                   if k not in nothing_to_download}

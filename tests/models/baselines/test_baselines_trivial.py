@@ -7,7 +7,7 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 from asnet.data.shards import ClipInfo, ShardWriter, WaveShards
 from asnet.models.baselines.trivial import CUES, build, clip_cues, fit, shard_cues
-from asnet.train.checkpoint import load_checkpoint, save_checkpoint
+from asnet.checkpoint import load_checkpoint, save_checkpoint
 
 RATE = 16000
 

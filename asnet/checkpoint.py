@@ -4,6 +4,11 @@
     model.safetensors   the state dict
     checkpoint.json     {"model": <model params>, "stage": ..., "temperature": T,
                          "abstain_threshold": tau or null, "train_corpora": [...], ...}
+    dev_scores.tsv      the dev scores the calibration was fitted on (asnet.eval.calibrate)
+    MODEL_CARD.md       what is known of the model at training time
+
+A low-level module: training and the importer write checkpoints; scoring, evaluation, attacks,
+detection, export and the report read them, and none of them needs asnet.train for it.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from asnet.utils import atomic_path, read_json, write_json
 
 WEIGHTS = "model.safetensors"
 META = "checkpoint.json"
+DEV_SCORES = "dev_scores.tsv"
 MODEL_CARD = "MODEL_CARD.md"  # written beside every checkpoint (asnet.report.model_card)
 
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
+from asnet.checkpoint import DEV_SCORES, load_checkpoint
 from asnet.cli import main as cli_main
 from asnet.data.shards import ClipInfo, ShardWriter
 from asnet.models.baselines.aasist import PUBLISHED
-from asnet.models.importer import TRAIN_SYSTEMS, ImportRefused, load_published, verify
-from asnet.train.calibrate import DEV_SCORES
-from asnet.train.checkpoint import load_checkpoint
+from asnet.models.baselines.published_weights import ImportRefused, load_published, verify
+from asnet.train.importer import TRAIN_SYSTEMS
 
 ROOT = Path(__file__).parents[2]
 WEIGHTS = PUBLISHED / "AASIST-L.pth"
