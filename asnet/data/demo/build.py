@@ -23,7 +23,7 @@ from asnet.data.audio import AudioError, load_audio_and_rate, write_wav
 from asnet.data.demo import splits
 from asnet.data.demo.condition import condition
 from asnet.data.demo.sources import Source, discover_sources
-from asnet.data.demo.systems import BATCHED, SYSTEMS, festival_spoofs, synthesize
+from asnet.data.demo.systems import BATCHED, SYSTEMS, festival_spoofs, prepare_engines, synthesize
 from asnet.data.manifest import BONAFIDE, ManifestRow, write_manifest, write_rejects
 from asnet.utils import progress, write_json
 
@@ -194,6 +194,7 @@ def build_demo(out_dir: str | Path, settings: DemoSettings, sources: list[Source
     if settings.size == "smoke":
         jobs = splits.smoke_subset(jobs, settings.smoke_clips, list(settings.split_fractions), settings.seed)
     chunks = [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
+    prepare_engines(systems)
     rows, rejects = [], list(source_rejects)
     for chunk_rows, chunk_rejects in _run_chunks(chunks, out_dir, settings):
         rows += chunk_rows
