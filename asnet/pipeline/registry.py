@@ -34,7 +34,8 @@ CODE_DIGESTS = "data/code"  # code_digest_stage's output: what DVC sees of each 
 # runs' stages do not change.
 STRUCTURAL_PARAMS = ("corpora.train", "corpora.test", "runs.*.seeds", "runs.*.stages", "runs.*.evaluate",
                      "runs.*.full_attacks", "runs.*.weights", "runs.*.variant", "runs.*.corpus", "runs.*.test_sets",
-                     "runs.*.clips_per_system", "runs.*.attack", "runs.*.config", "runs.*.set", "report.demo")
+                     "runs.*.clips_per_system", "runs.*.attack", "runs.*.config", "runs.*.set", "report.demo",
+                     "train.common.processes")  # GPUs per training stage: the launcher and the cluster request
 CALIBRATION_PARAMS = ("eval.batch_size", "eval.pad_fraction", "eval.target_coverage", "eval.ood_flag_rate",
                       "eval.calibration_subset")
 SCORE_PARAMS = ("base.sample_rate", "eval.batch_size", "eval.pad_fraction", "eval.max_clip_seconds",
@@ -92,6 +93,11 @@ def is_dir(path: str) -> bool:
 
 
 param_value = lookup  # params["a"]["b"] for "a.b" (a whole section for a section name)
+
+
+def leaves(params: dict, *keys: str) -> tuple[str, ...]:
+    """The leaf keys of each of `keys` (a key or a section): what a stage reads, key by key."""
+    return tuple(leaf for key in keys for leaf in leaf_keys(params, key))
 
 
 def leaf_keys(params: dict, section: str) -> tuple[str, ...]:
@@ -221,7 +227,7 @@ def prepare_stage(corpus: str, params: dict) -> Stage:
             # Separate outputs, so the cache can depend on the manifest alone (it checks every clip's
             # sha256) instead of DVC walking the audio directory once more on every `dvc repro`.
             outs=(f"{out}/audio", f"{out}/manifest.csv", f"{out}/rejects.csv", f"{out}/stats.json"),
-            params=("base.sample_rate", *leaf_keys(params, f"prepare_{corpus}")),
+            params=leaves(params, "base.sample_rate", f"prepare_{corpus}"),
             runtime_min=30,
         )
     return Stage(
@@ -231,7 +237,7 @@ def prepare_stage(corpus: str, params: dict) -> Stage:
         deps=(f"data/raw/{corpus}/{DOWNLOAD_MARKER}",),
         outs=(out,),
         # params.yaml must have it once the corpus is selected (README)
-        params=(f"prepare_{corpus}",) if f"prepare_{corpus}" not in params else leaf_keys(params, f"prepare_{corpus}"),
+        params=leaves(params, f"prepare_{corpus}") if f"prepare_{corpus}" in params else (f"prepare_{corpus}",),
         runtime_min=12 * 60, threads=4,
     )
 
@@ -245,7 +251,7 @@ def cache_stage(corpus: str, params: dict) -> Stage:
         modules=("asnet.data.cache",), digest=digest_path("cache"),
         deps=(manifest_of(corpus) if demo else prepared_dir(corpus),),
         outs=tuple(f"{cache_dir(corpus)}/{s}" for s in SPLITS),
-        params=("base.sample_rate", *leaf_keys(params, "cache"), *leaf_keys(params, "features")),
+        params=leaves(params, "base.sample_rate", "cache", "features"),
         runtime_min=30 if demo else 12 * 60, threads=4,
     )
 
@@ -288,13 +294,14 @@ def train_params(run: Run, stage: str, params: dict) -> tuple[str, ...]:
     every curriculum stage up to itself (the objectives accumulate), dev calibration, and the
     shift pools of the stages that use them. The run's overrides reach it through its digest."""
     level = CURRICULUM.index(stage)
-    keys = ["base.sample_rate", "base.clip_seconds", *leaf_keys(params, run.config), *leaf_keys(params, "train.common"),
-            *(k for s in CURRICULUM[: level + 1] for k in leaf_keys(params, f"train.{s}")), *CALIBRATION_PARAMS]
+    keys = ["base", run.config, "train.common", *(f"train.{s}" for s in CURRICULUM[: level + 1]), *CALIBRATION_PARAMS]
+    keys = [k for k in leaves(params, *keys) if k not in STRUCTURAL_PARAMS]
+    # a pool is one spec its builder reads whole (asnet.shift.pools), like a codec's
     if level >= CURRICULUM.index("energy"):
         keys.append("shift.pools.pseudo_outliers")
     if level >= CURRICULUM.index("ood"):
         keys.append("shift.pools.train_shifts")
-    return tuple(k for k in keys if k != "train.common.processes")  # an execution knob, not a value
+    return tuple(keys)
 
 
 def train_family(run: Run, stage: str, params: dict) -> str:
@@ -350,7 +357,7 @@ def import_stage(run: Run, params: dict) -> Stage:
         modules=("asnet.models.importer",), digest=digest_path("import", run.id), spec=run_spec(run, params),
         deps=(run.weights, f"{published}/{run.variant}.conf", f"{published}/SHA256SUMS", f"{cache}/dev"),
         outs=(checkpoint_dir(run.id, PRETRAINED),),
-        params=("base.sample_rate", *leaf_keys(params, run.config), *CALIBRATION_PARAMS),
+        params=leaves(params, "base.sample_rate", run.config, *CALIBRATION_PARAMS),
         gpu=1, mem_mb=16000, runtime_min=60,
     )
 
@@ -435,7 +442,7 @@ def attack_stage(run: Run, stage: str, params: dict) -> Stage:
         digest=digest_path("attack", run.id, stage),
         deps=(checkpoint_dir(run.id, stage), shards),
         outs=(attacks_dir(run.id, stage),),
-        params=(*leaf_keys(params, "attack"), "base.sample_rate", "eval.ece_bins"),
+        params=leaves(params, "attack", "base.sample_rate", "eval.ece_bins"),
         gpu=1, mem_mb=16000, runtime_min=4 * 60,
     )
 
