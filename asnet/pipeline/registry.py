@@ -6,6 +6,8 @@ curriculum stage, score a checkpoint on a test set, ...) whose members differ on
 dimensions (`dims`: checkpoint, test set, run, ...): DVC renders a family as one foreach/matrix
 entry (asnet.pipeline.dvc), Snakemake as one wildcard rule (asnet.pipeline.snakemake). A stage's
 DVC name is `family@<its key dims joined by ->`, exactly what DVC's matrix expansion names it.
+The few per-corpus stages (download_<corpus>, prepare_<corpus>, cache_<corpus>) stand alone: a
+corpus's adapter and params section are its own.
 
 Imports nothing heavy (Snakemake builds the registry inside every cluster job).
 """
@@ -180,7 +182,7 @@ def stages(params: dict) -> list[Stage]:
             if run.attacked:
                 all_stages.append(attack_stage(run, stage, params))
     all_stages.append(report_stage(params))
-    all_stages.append(demo_report_stage(params))
+    all_stages += demo_report_stage(params)
     coded = [with_code(s) for s in all_stages]
     return [code_digest_stage(coded, params), *coded]
 
@@ -208,7 +210,7 @@ def download_stage(corpus: str) -> Stage:
     terms require) is verified by its done-marker and left alone. The marker persists: DVC must
     not delete it before rerunning, or the corpus would be fetched again."""
     return Stage(
-        family="download", dims=(("corpus", corpus),), key=("corpus",), wildcards=(("corpus", corpus),),
+        family=f"download_{corpus}", rule="download", wildcards=(("corpus", corpus),),
         cmd=f"asnet download {corpus} --out data/raw/{corpus}",
         modules=("asnet.data.download",), digest=digest_path("download"),
         persist=(f"data/raw/{corpus}/{DOWNLOAD_MARKER}",),
@@ -231,7 +233,7 @@ def prepare_stage(corpus: str, params: dict) -> Stage:
             runtime_min=30,
         )
     return Stage(
-        family="prepare", dims=(("corpus", corpus),), key=("corpus",), wildcards=(("corpus", corpus),),
+        family=f"prepare_{corpus}", rule="prepare", wildcards=(("corpus", corpus),),
         cmd=f"asnet prepare {corpus} --raw data/raw/{corpus} --out {out}",
         modules=("asnet.data.prepare", adapter_module(corpus)), digest=digest_path("prepare", corpus),
         deps=(f"data/raw/{corpus}/{DOWNLOAD_MARKER}",),
@@ -245,8 +247,7 @@ def prepare_stage(corpus: str, params: dict) -> Stage:
 def cache_stage(corpus: str, params: dict) -> Stage:
     demo = corpus == DEMO
     return Stage(
-        family=f"cache_{corpus}" if demo else "cache", rule="cache", wildcards=(("corpus", corpus),),
-        dims=() if demo else (("corpus", corpus),), key=() if demo else ("corpus",),
+        family=f"cache_{corpus}", rule="cache", wildcards=(("corpus", corpus),),
         cmd=f"asnet cache --manifest {manifest_of(corpus)} --out {cache_dir(corpus)}",
         modules=("asnet.data.cache",), digest=digest_path("cache"),
         deps=(manifest_of(corpus) if demo else prepared_dir(corpus),),
@@ -480,26 +481,27 @@ def report_stage(params: dict) -> Stage:
 
 
 def demo_runs(params: dict) -> list[Run]:
-    """The runs of params report.demo's entries: what `make demo` builds (no ablation grid)."""
-    wanted = params["report"]["demo"]
-    unknown = sorted(set(wanted) - set(params["runs"]))
-    if unknown:
-        raise ValueError(f"params report.demo names entries that runs does not have: {', '.join(unknown)}")
-    return [run for run in runs(params) if run.entry in wanted]
+    """The runs of params report.demo's entries: what `make demo` builds (no ablation grid). Like
+    the report's other lists, it may name entries runs does not have (then they are not built)."""
+    return [run for run in runs(params) if run.entry in params["report"]["demo"]]
 
 
-def demo_report_stage(params: dict) -> Stage:
-    """The same report over the demo's runs only (`make demo` = `dvc repro demo_report`)."""
-    entries = " ".join(params["report"]["demo"])
-    return Stage(
+def demo_report_stage(params: dict) -> list[Stage]:
+    """The same report over the demo's runs only (`make demo` = `dvc repro demo_report`); none
+    when params runs has none of them."""
+    demo = demo_runs(params)
+    if not demo:
+        return []
+    entries = " ".join(dict.fromkeys(run.entry for run in demo))
+    return [Stage(
         family="demo_report",
         cmd=f"asnet report --entries {entries} --results results --out {DEMO_REPORT} --excerpt {DEMO_EXCERPT}",
         modules=("asnet.report.cli",), digest=digest_path("report"),
-        deps=tuple(i for run in demo_runs(params) for i in run_inputs(run)),
+        deps=tuple(i for run in demo for i in run_inputs(run)),
         outs=(DEMO_REPORT, DEMO_EXCERPT),
         params=report_params(params),
         mem_mb=8000, runtime_min=60, threads=1,
-    )
+    )]
 
 
 def adapter_module(corpus: str) -> str:
