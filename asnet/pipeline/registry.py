@@ -13,10 +13,11 @@ Imports nothing heavy (Snakemake builds the registry inside every cluster job).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asnet.models import ARCHITECTURES, architecture_module
+from asnet.models import architecture_module
 from asnet.pipeline.codedeps import stage_code
 from asnet.runs import PRETRAINED, Run, lookup, runs, test_set_names
 
@@ -199,8 +200,6 @@ def suffix(run: Run, params: dict) -> str:
 def run_spec(run: Run, params: dict) -> str:
     """The run's entry as its stages read it (model config name, overrides): part of their code
     digest, so an override reruns exactly that run's stages (seeds and stage lists are structure)."""
-    import json
-
     return f"runs.{run.entry}: " + json.dumps({"config": run.config, "set": run.overrides}, sort_keys=True)
 
 

@@ -50,7 +50,7 @@ class Rules:
     def constraints(self, rule: str) -> dict[str, str]:
         """Each wildcard matches exactly the values the registry has for it (no two rules overlap)."""
         values: dict[str, set[str]] = {}
-        for key, stage in self.by_rule[rule].items():
+        for stage in self.by_rule[rule].values():
             for name, value in stage.wildcards:
                 values.setdefault(name, set()).add(value)
         return {name: "|".join(re.escape(v) for v in sorted(vs, key=lambda v: (-len(v), v))) for name, vs in values.items()}
