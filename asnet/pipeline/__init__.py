@@ -10,7 +10,7 @@ Imports nothing heavy: Snakemake imports it inside every cluster job.
 from asnet.pipeline.codedeps import ROOT  # noqa: F401
 from asnet.pipeline.registry import (  # noqa: F401
     CODE_DIGESTS, CURRICULUM, DEMO, STRUCTURAL_PARAMS, Stage, check_all_outputs_unique, code_digests, demo_runs,
-    is_dir, leaf_keys, param_value, shift_sets, stages, test_sets,
+    is_dir, leaf_keys, param_value, read_keys, shift_sets, stages, test_sets,
 )
 from asnet.pipeline.cli import main  # noqa: F401
 from asnet.pipeline.dvc import dvc_stage, prune_lock, render, stale_lock_entries  # noqa: F401

@@ -56,8 +56,11 @@ def _substitute(value, dims: dict[str, str], in_params: bool = False):
     return value
 
 
-def template_of(entry: dict, dims: dict[str, str]) -> dict:
-    return {field: _substitute(value, dims, in_params=field == "params") for field, value in entry.items()}
+def template_of(entry: dict, dims: dict[str, str], param_dims: tuple[str, ...]) -> dict:
+    """`entry` with placeholders for `dims`; in its params keys only for `param_dims`."""
+    in_params = {d: v for d, v in dims.items() if d in param_dims}
+    return {field: _substitute(value, in_params, in_params=True) if field == "params" else _substitute(value, dims)
+            for field, value in entry.items()}
 
 
 def expand(value, dims: dict[str, str]):
@@ -97,7 +100,7 @@ def family_entry(members: list[Stage]) -> dict:
     template = None
     for stage, member_dims in zip(members, dims):
         entry = dvc_stage(stage)
-        own = template_of(entry, {d: member_dims[d] for d in wanted})
+        own = template_of(entry, {d: member_dims[d] for d in wanted}, stage.param_dims)
         if template is None:
             template = own
         if own != template or expand(template, member_dims) != entry:
