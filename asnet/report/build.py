@@ -23,7 +23,7 @@ import yaml
 
 from asnet.report.claims import ClaimResult, check_all, claims_table, definitions
 from asnet.report.collect import Results, collect
-from asnet.report.config import ReportConfig
+from asnet.report.config import ConfigError, ReportConfig
 from asnet.report.document import Provenance, report_markdown
 from asnet.report.dvc_plots import entries_for
 from asnet.report.excerpt import excerpt
@@ -109,9 +109,13 @@ def swap_in(staging: Path, out: Path) -> None:
         shutil.rmtree(old)
 
 
-def build_report(params_path: str | Path, results_dir: str | Path, out: str | Path, excerpt_path: str | Path) -> Built:
+def build_report(params_path: str | Path, results_dir: str | Path, out: str | Path, excerpt_path: str | Path,
+                 entries: list[str] | None = None) -> Built:
+    """`entries`: report only these entries of params runs (the demo's report), else all of them."""
     params_path, out = Path(params_path), Path(out)
     params = load_params(params_path)
+    if entries is not None:
+        params["runs"] = only_entries(params["runs"], entries)
     config = ReportConfig.from_params(params)
     results = collect(params, config, results_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -126,6 +130,13 @@ def build_report(params_path: str | Path, results_dir: str | Path, out: str | Pa
     write_text(excerpt_path, text)
     built.out = out
     return built
+
+
+def only_entries(run_entries: dict, entries: list[str]) -> dict:
+    unknown = sorted(set(entries) - set(run_entries))
+    if unknown:
+        raise ConfigError(f"--entries names entries that params runs does not have: {', '.join(unknown)}")
+    return {name: spec for name, spec in run_entries.items() if name in entries}
 
 
 def _umask() -> int:

@@ -2,6 +2,7 @@
 from whatever results exist.
 
     asnet report [--params params.yaml] [--results results] [--out results/paper] [--excerpt PATH]
+                 [--entries asnet lcnn ...]   # only these entries of params runs (the demo's report)
 
 Reads params `runs`, `corpora`, `shift.codecs`/`shift.vocoders` (set names) and `report`
 (asnet.report.config), and under --results the checkpoints, metrics, attack results, scores and
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", default="results", help="the DAG's results directory (models/, metrics/, ...)")
     parser.add_argument("--out", default="results/paper", help="output directory, replaced as a whole")
     parser.add_argument("--excerpt", help="README excerpt file (default: <out's parent>/paper-excerpt.md)")
+    parser.add_argument("--entries", nargs="+", help="report only these entries of params runs (default: all)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -35,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"asnet report: error: no params file {args.params}", file=sys.stderr)
         return 2
     try:
-        built = build_report(args.params, args.results, args.out, excerpt)
+        built = build_report(args.params, args.results, args.out, excerpt, entries=args.entries)
     except ConfigError as error:
         print(f"asnet report: error: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """Everything the report reads, gathered from the DAG's output tree for the runs params lists.
 
-Layout (asnet/pipeline.py writes it; the paths below are relative to --results):
+Layout (the stage registry, asnet/pipeline/registry.py, writes it; the paths below are relative to --results):
     models/<run>/<stage>/checkpoint.json      thresholds, temperature, training corpora/systems, dev metrics
     scores/<run>/<stage>/<set>.tsv            asnet.eval.scorefile
     metrics/<run>/<stage>/<set>.json          asnet.eval.evaluate (dev included)

@@ -9,6 +9,10 @@ that tracks it.
       claims: {attack: pgd_linf, eps: 0.002, min_clips: 200}   # the claims suite's result behind "adversarial
                                                      # EER (PGD)"; clips per compared group a firm verdict needs
       bootstrap: {resamples: 1000, seed: 0}          # the paired bootstrap of the claims check
+      demo: [asnet, lcnn, rawnet2, trivial, aasist_published]   # the entries of the demo's report
+
+`demo` is read by the stage registry (asnet.pipeline): stage demo_report runs `asnet report
+--entries` with those entries; it is checked here like the other lists.
 
 Entries named here need not be in params `runs` (a baseline not trained yet is reported as
 missing); the section itself must be complete and well-typed.
@@ -18,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KEYS = ("asnet", "baselines", "references", "claims", "bootstrap")
+REGISTRY_KEYS = ("demo",)  # read by the stage registry, not by the report (the module docstring)
 
 
 class ConfigError(ValueError):
@@ -42,12 +47,14 @@ class ReportConfig:
         section = params.get("report")
         if not isinstance(section, dict):
             raise ConfigError("params has no report: section")
-        missing, unknown = sorted(set(KEYS) - set(section)), sorted(set(section) - set(KEYS))
+        missing, unknown = sorted(set(KEYS) - set(section)), sorted(set(section) - set(KEYS) - set(REGISTRY_KEYS))
         if missing or unknown:
             raise ConfigError(f"params report: missing {missing}, unknown {unknown}")
         asnet = _mapping(section, "asnet", ("entry", "stage"))
         claims = _mapping(section, "claims", ("attack", "eps", "min_clips"))
         bootstrap = _mapping(section, "bootstrap", ("resamples", "seed"))
+        if "demo" in section:
+            _names(section, "demo")
         config = cls(
             asnet_entry=str(asnet["entry"]), asnet_stage=str(asnet["stage"]),
             baselines=_names(section, "baselines"), references=_names(section, "references"),

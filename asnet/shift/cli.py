@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p = sub.add_parser(kind, help=f"one {kind} shift set")
         p.add_argument("--name", required=True, help=f"condition: an entry of params {section}")
         _source_arguments(p)
-        p.add_argument("--out", required=True, help="output shard directory, e.g. data/shift/<kind>/<name>")
+        p.add_argument("--out", required=True, help="output shard directory, e.g. data/cache/<corpus>/<kind>_<name>")
         p.add_argument("--params", default=DEFAULT_PARAMS)
     p = sub.add_parser("codecfake", help="the CodecFake copy of a corpus (manifest + audio)")
     p.add_argument("--manifest", required=True)

@@ -18,7 +18,7 @@ OVERLAY = {
     "prepare_demo": {"size": "smoke"},
     "corpora": {"train": "demo", "test": list(CORPORA)},
     **{f"prepare_{name}": {"adapter": "custom", "protocol": f"{FOLDER}/{protocol}", "root": FOLDER, "seed": 0,
-                           "split_fractions": [0, 0, 1], "allow_speaker_overlap": False, "workers": 1}
+                           "split_fractions": [0, 0, 1], "allow_speaker_overlap": False}
        for name, protocol in CORPORA.items()},
     "runs": {"asnet": {"config": "model", "stages": ["base"], "seeds": [0], "attack": False}},
     "shift": {"codecs": {}, "vocoders": {}},

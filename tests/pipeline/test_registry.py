@@ -1,7 +1,10 @@
-"""The DAG is defined once: dvc.yaml is its render, Snakemake builds the same graph, and every
-param is tracked by DVC (test_smoke checks, on recorded reads, that a stage tracking it reads it)."""
+"""The DAG is defined once: dvc.yaml is its render (families DVC expands to exactly the
+registry's stages), Snakemake builds the same graph from wildcard rules, every param is tracked
+by DVC (test_smoke checks, on recorded reads, that a stage tracking it reads it), and a new test
+set adds only its own units."""
+import copy
 import fnmatch
-import re
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +13,7 @@ import pytest
 import yaml
 
 from asnet import pipeline
+from asnet.pipeline.snakemake import Rules
 
 ROOT = Path(__file__).resolve().parents[2]
 PARAMS = pipeline.load_params(ROOT / "params.yaml")
@@ -79,9 +83,10 @@ def test_outputs_have_one_owner():
     pipeline.check_all_outputs_unique(STAGES)
 
 
-def structural(key: str) -> bool:
-    return any(fnmatch.fnmatchcase(key, pattern) or fnmatch.fnmatchcase(key, pattern + ".*")
-               for pattern in pipeline.STRUCTURAL_PARAMS)
+def structural(key: str) -> str | None:
+    """The STRUCTURAL_PARAMS pattern `key` falls under (runs.*.set for runs.lcnn.set.train.base.lr)."""
+    return next((pattern for pattern in pipeline.STRUCTURAL_PARAMS
+                 if fnmatch.fnmatchcase(key, pattern) or fnmatch.fnmatchcase(key, pattern + ".*")), None)
 
 
 @pytest.mark.parametrize("key", sorted(leaves(PARAMS)))
@@ -96,41 +101,62 @@ def test_every_param_is_tracked(key):
 def test_code_deps_follow_imports():
     cache = next(s for s in STAGES if s.name == "cache_demo")
     assert "asnet/data/shards.py" in cache.code and "asnet/utils.py" in cache.code
-    assert not any("pipeline.py" in f for f in cache.code)
+    assert not any(f.startswith("asnet/pipeline/") for f in cache.code)
 
 
-def dvc_graph() -> set[tuple[frozenset, frozenset]]:
+def test_importing_the_registry_imports_nothing_heavy():
+    code = "import sys, asnet.pipeline; print(sorted({'torch', 'dvc', 'snakemake', 'numpy'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def dvc_index():
+    """Every stage DVC expands dvc.yaml to: name -> (cmd, deps, params keys, outputs), and its graph."""
     from dvc.repo import Repo
 
     with Repo(str(ROOT)) as repo:
-        graph = repo.index.graph
-        outs = {stage: frozenset(str(o.def_path) for o in stage.outs) for stage in graph.nodes}
-        return {(outs[upstream], outs[stage]) for stage, upstream in graph.edges}
+        index = repo.index
+        stages = {}
+        for stage in index.stages:
+            keys = sorted(k for d in stage.deps if type(d).__name__ == "ParamsDependency" for k in d.params)
+            deps = [str(d.def_path) for d in stage.deps if type(d).__name__ != "ParamsDependency"]
+            stages[stage.name] = (stage.cmd, deps, keys, sorted(str(o.def_path) for o in stage.outs))
+        outs = {stage: frozenset(str(o.def_path) for o in stage.outs) for stage in index.graph.nodes}
+        edges = {(outs[upstream], outs[stage]) for stage, upstream in index.graph.edges}
+    return stages, edges
+
+
+def test_dvc_expands_the_families_to_exactly_the_registry(dvc_index):
+    expanded, _ = dvc_index
+    assert set(expanded) == {s.name for s in STAGES}
+    for s in STAGES:
+        assert expanded[s.name] == (s.cmd, list(s.dvc_deps), sorted(s.params), sorted(s.all_outputs)), s.name
 
 
 def snakemake_graph() -> set[tuple[frozenset, frozenset]]:
-    outputs: dict[str, set[str]] = {}
-    for line in snakemake("--detailed-summary").splitlines()[1:]:
-        fields = line.split("\t")
-        if len(fields) > 2 and fields[0] != "output_file":
-            outputs.setdefault(fields[2], set()).add(fields[0])
-    dot = snakemake("--dag")
-    rules = dict(re.findall(r'^\s*(\d+)\[label = "([^"]+)"', dot, flags=re.M))
-    edges = re.findall(r"^\s*(\d+) -> (\d+)", dot, flags=re.M)
-    return {
-        (frozenset(outputs[rules[a]]), frozenset(outputs[rules[b]]))
-        for a, b in edges
-        if rules[b] != "all"
-    }
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("snakemake_dag.py"))], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return {(frozenset(upstream), frozenset(outputs))
+            for outputs, upstreams in json.loads(done.stdout) if outputs for upstream in upstreams}
 
 
-def test_dvc_and_snakemake_see_the_same_graph():
+def test_dvc_and_snakemake_see_the_same_graph(dvc_index):
     # The one intended difference: DVC sees each stage's source files through its code digest,
-    # Snakemake the files themselves (pipeline.code_digest_stage), so only DVC has digest edges.
+    # Snakemake the files themselves (registry.code_digest_stage), so only DVC has digest edges.
     digests = frozenset(next(s for s in STAGES if s.name == "code_digests").outs)
-    dvc_edges = dvc_graph()
+    _, dvc_edges = dvc_index
     assert {a for a, _ in dvc_edges if a == digests}, "no stage depends on the code digests"
     assert snakemake_graph() == {(a, b) for a, b in dvc_edges if a != digests}
+
+
+def test_snakemake_has_one_rule_per_kind_of_stage():
+    rules = Rules(PARAMS)
+    assert len(rules.by_rule) <= 15
+    for rule in rules.by_rule:  # every stage of a rule follows its output patterns (else this raises)
+        rules.outputs(rule)
+    assert {r for r in rules.by_rule if r.startswith("score")} == {"score"}
 
 
 def test_a_code_digest_changes_exactly_when_its_stages_code_does(tmp_path, monkeypatch):
@@ -139,12 +165,22 @@ def test_a_code_digest_changes_exactly_when_its_stages_code_does(tmp_path, monke
         (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / f).write_bytes((ROOT / f).read_bytes())
     before = pipeline.code_digests(STAGES)
-    assert set(before) == set(next(s for s in STAGES if s.name == "code_digests").outs)
+    assert set(before) == {s.digest for s in STAGES if s.digest}
+    assert all(d.startswith(pipeline.CODE_DIGESTS + "/") for d in before)
     (tmp_path / "asnet/features/pitch.py").write_text("# edited\n", "utf-8")
     after = pipeline.code_digests(STAGES)
     changed = {path for path in before if before[path] != after[path]}
-    assert changed == {s.code_digest for s in STAGES if "asnet/features/pitch.py" in s.code}
+    assert changed == {s.digest for s in STAGES if "asnet/features/pitch.py" in s.code}
     assert 0 < len(changed) < len(before)
+
+
+def test_an_override_changes_only_its_runs_digests():
+    edited = copy.deepcopy(PARAMS)
+    edited["runs"]["cmra_off"]["set"]["model.cmra.variant"] = "l2"
+    before = {s.digest: s.spec for s in STAGES if s.digest}
+    after = {s.digest: s.spec for s in pipeline.stages(edited) if s.digest}
+    changed = {d for d in before if before[d] != after[d]}
+    assert changed and all("/cmra_off_s" in d for d in changed)
 
 
 def test_dvc_sees_source_files_only_through_the_digests():
@@ -153,9 +189,9 @@ def test_dvc_sees_source_files_only_through_the_digests():
     for s in STAGES:
         deps = rendered[s.name]["deps"]
         if s.name == "code_digests":
-            assert sources <= set(deps)
+            assert all(f.startswith(f"{deps[0]}/") for f in sources)
         else:
-            assert deps[0] == s.code_digest and not sources & set(deps), s.name
+            assert deps[0] == s.digest and not sources & set(deps), s.name
 
 
 def test_snakemake_lint_is_clean():
@@ -172,44 +208,104 @@ def rendered_stages(params: dict) -> dict[str, dict]:
     return {s.name: pipeline.dvc_stage(s) for s in pipeline.stages(params)}
 
 
-def test_each_run_gets_train_score_evaluate_and_attack_stages():
+def run_of(stage) -> str | None:
+    return dict(stage.wildcards).get("run")
+
+
+def test_each_run_gets_train_and_per_test_set_score_evaluate_and_attack_stages():
     for run in pipeline.runs(PARAMS):
-        names = {s.name for s in STAGES if f"-{run.id}-" in s.name}
-        kinds = {"import"} if run.final == pipeline.PRETRAINED else {"train"}
-        expected = {f"{kind}-{run.id}-{stage}" for kind in kinds for stage in run.stages}
-        expected |= {f"{kind}-{run.id}-{stage}" for kind in ("score", "evaluate", "attack") for stage in run.evaluated
-                     if kind != "attack" or run.attacked}
-        expected |= {f"claim_attack-{run.id}-{stage}" for stage in run.evaluated
-                     if pipeline.claim_attacked(run, stage, PARAMS)}
-        assert names == expected, run.id
+        units = {(s.rule_name, *(v for k, v in s.wildcards if k != "run")) for s in STAGES if run_of(s) == run.id}
+        kind = "import" if run.final == pipeline.PRETRAINED else "fit" if run.architecture == "trivial" else "train"
+        expected = {(kind, stage) for stage in run.stages}
+        for stage in run.evaluated:
+            sets = list(pipeline.test_sets(run, PARAMS))
+            expected |= {("score", stage, name) for name in sets} | {("evaluate", stage)}
+            expected |= {("evaluate_set", stage, name) for name in sets if name != "eval"}
+            expected |= {("attack", stage)} if run.attacked else set()
+            expected |= {("claim_attack", stage)} if pipeline.claim_attacked(run, stage, PARAMS) else set()
+        assert units == expected, run.id
+
+
+def changed_entries(before: dict, after: dict) -> set[str]:
+    return {name for name in before.keys() & after.keys() if before[name] != after[name]}
 
 
 def test_the_claims_suite_attacks_the_checkpoints_the_claims_check_compares():
     report = PARAMS["report"]
-    claimed = {s.name.split("-", 1)[1] for s in STAGES if s.name.startswith("claim_attack-")}
-    expected = {f"{run.id}-{report['asnet']['stage'] if run.entry == report['asnet']['entry'] else run.final}"
+    claimed = {dict(s.wildcards)["run"] + "/" + dict(s.wildcards)["stage"] for s in STAGES if s.rule_name == "claim_attack"}
+    expected = {f"{run.id}/{report['asnet']['stage'] if run.entry == report['asnet']['entry'] else run.final}"
                 for run in pipeline.runs(PARAMS)
                 if run.attacked and (run.entry == report["asnet"]["entry"] or run.entry in report["baselines"])}
     assert claimed == expected and claimed
-    report_stage = next(s for s in STAGES if s.name == "report")
-    assert {f"results/claim_attacks/{c.replace('-', '/', 1)}" for c in claimed} <= set(report_stage.deps)
-    assert all("--suite claim" in s.cmd for s in STAGES if s.name.startswith("claim_attack-"))
+    deps = {s.name: set(s.deps) for s in STAGES if s.name in ("report", "demo_report")}
+    assert "results/claim_attacks" in deps["report"]  # the whole grid reads the folder
+    assert {f"results/claim_attacks/{c.split('/')[0]}" for c in claimed} <= deps["demo_report"]
+    assert all("--suite claim" in s.cmd for s in STAGES if s.rule_name == "claim_attack")
 
 
 def test_changing_one_seed_changes_only_that_runs_stages():
-    import copy
-
     before = rendered_stages(PARAMS)
     edited = copy.deepcopy(PARAMS)
-    entry = next(name for name, spec in edited["runs"].items() if len(spec["seeds"]) > 1)
+    entry = next(name for name, spec in edited["runs"].items() if len(spec["seeds"]) > 1 and name in edited["report"]["demo"])
     old_seed = edited["runs"][entry]["seeds"][-1]
     edited["runs"][entry]["seeds"][-1] = new_seed = max(edited["runs"][entry]["seeds"]) + 10
     after = rendered_stages(edited)
-    changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
-    old_run, new_run = f"-{entry}_s{old_seed}-", f"-{entry}_s{new_seed}-"
-    assert changed - {"report"} == {n for n in before.keys() | after.keys() if old_run in n or new_run in n}
+    old_run, new_run = f"{entry}_s{old_seed}", f"{entry}_s{new_seed}"
+    touched = {s.name for s in STAGES if run_of(s) == old_run} | {s.name for s in pipeline.stages(edited) if run_of(s) == new_run}
+    assert (before.keys() ^ after.keys()) | changed_entries(before, after) == touched | {"demo_report"}
+
+
+def test_a_new_codec_adds_its_own_units_and_changes_no_other_stage():
+    """A codec in params is a shift set, a score and an evaluate unit per checkpoint tested on the
+    shift sets, and new inputs of the reports; no other stage's entry changes (nothing else reruns)."""
+    edited = copy.deepcopy(PARAMS)
+    edited["shift"]["codecs"]["mp3_8k"] = {"library": "pyav", "codec": "mp3", "container": "mp3",
+                                           "sample_rate": 8000, "bitrate": 8000}
+    before, after = rendered_stages(PARAMS), rendered_stages(edited)
+    assert not before.keys() - after.keys() and not changed_entries(before, after)
+    tested = [f"{run.id}/{stage}" for run in pipeline.runs(PARAMS) for stage in run.evaluated
+              if "codec_mp3_16k" in pipeline.test_sets(run, PARAMS)]
+    assert tested
+    assert after.keys() - before.keys() == {"shift_codec@mp3_8k", *(f"score@{c}-codec_mp3_8k" for c in tested),
+                                            *(f"evaluate_shift@{c}-codec_mp3_8k" for c in tested)}
+    new_outputs = {o for s in pipeline.stages(edited) if s.name not in before for o in s.all_outputs}
+    rules = Rules(edited)
+    for report in ("report", "demo_report"):
+        stage = next(s for s in pipeline.stages(edited) if s.name == report)
+        inputs = set(rules.data_inputs(stage))
+        assert {o for o in new_outputs if o.startswith("results/")} & inputs, report
+
+
+def test_stages_track_what_they_read_not_whole_sections():
+    """dvc.lock records the values a stage reads, not whole sections: a key is a leaf, or a
+    sub-section whose every leaf the stage reads (`train.adv` for the adv stage, never `train`).
+    Whole entries only where code reads an entry whole: a codec or pool spec, the report's runs."""
+    whole = {"runs", "corpora", "shift.codecs", "shift.vocoders"}
+    for s in STAGES:
+        for key in s.params:
+            value = pipeline.param_value(PARAMS, key)
+            assert "." in key or key in whole or not isinstance(value, dict), f"{s.name} tracks the section {key}"
+    by_name = {s.name: s for s in STAGES}
+    adv, base = by_name["train_adv@asnet_s0"], by_name["train_base@asnet_s0"]
+    assert "train.adv" in adv.params and not any(k.startswith("train.adv") for k in base.params)
+    assert "train.common.processes" not in {k for s in STAGES for k in s.params}  # structure, not a value
+
+
+def test_a_sub_section_stands_for_its_leaves_only_when_all_are_read():
+    assert pipeline.read_keys(PARAMS, "train.adv") == ("train.adv",)
+    partial = pipeline.read_keys(PARAMS, "train.adv", dropped=("train.adv.eps",))
+    assert "train.adv" not in partial and "train.adv.eps" not in partial and "train.adv.steps" in partial
+    assert pipeline.read_keys(PARAMS, "attack")[0] != "attack"  # never a whole top-level section
 
 
 def test_attack_params_reach_only_attack_stages():
     trackers = {s.name for s in STAGES if any(p == "attack" or p.startswith("attack.") for p in s.params)}
-    assert all(name.startswith(("attack-", "claim_attack-")) for name in trackers)
+    assert trackers and all(name.startswith(("attack", "claim_attack")) for name in trackers)
+
+
+def test_the_demo_report_reads_the_demo_runs_only():
+    demo = {run.id for run in pipeline.demo_runs(PARAMS)}
+    stage = next(s for s in STAGES if s.name == "demo_report")
+    read = {Path(d).parts[2] for d in stage.deps if d.startswith("results/")}
+    assert read == demo and demo < {run.id for run in pipeline.runs(PARAMS)}
+    assert not any(run.entry.startswith("cmra_") for run in pipeline.demo_runs(PARAMS)), "the demo has no ablation grid"

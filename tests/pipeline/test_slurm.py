@@ -65,14 +65,26 @@ def cancel_leftover_jobs(state: Path, env: dict) -> None:
         subprocess.run([SHIM / "bin/scancel", *running], env=env, capture_output=True)
 
 
+def job_id(stage) -> str:
+    """What the plugin writes in --comment for the job of `stage`: rule_<rule>[_wildcards_<values>]
+    (snakemake_executor_plugin_slurm.utils.get_job_wildcards joins the values with _, / as _)."""
+    values = "_".join(value for _, value in stage.wildcards).replace("/", "_")
+    return f"rule_{stage.rule_name}" + (f"_wildcards_{values}" if values else "")
+
+
+def job_log_dir(stage) -> Path:
+    """Where the plugin puts the job's log, under slurm-logdir: rule_<rule>/<wildcard values>."""
+    return Path(f"rule_{stage.rule_name}", "_".join(v for _, v in stage.wildcards).replace("/", "_"))
+
+
 def sbatch_requests(state: Path) -> dict[str, dict]:
-    """Rule name -> the options of its (only) sbatch call; the plugin puts `rule_<name>` in --comment."""
+    """Job (its --comment, job_id) -> the options of its (only) sbatch call."""
     requests: dict[str, dict] = {}
     for call in calls(state, "sbatch"):
         options, _ = parse_options(call["argv"], SBATCH_VALUES, SBATCH_FLAGS, "sbatch")
-        rule = options["--comment"].removeprefix("rule_")
-        assert rule not in requests, f"{rule} was submitted twice"
-        requests[rule] = options
+        job = options["--comment"]
+        assert job not in requests, f"{job} was submitted twice"
+        requests[job] = options
     return requests
 
 
@@ -95,7 +107,7 @@ def run_on_fake_cluster(dest: Path) -> tuple[Path, dict, Path]:
 def test_every_stage_ran_as_one_slurm_job(slurm_run):
     dest, params, state = slurm_run
     stages = pipeline.stages(params)
-    assert set(sbatch_requests(state)) == {s.rule_name for s in stages}
+    assert set(sbatch_requests(state)) == {job_id(s) for s in stages}
     for stage in stages:
         for out in stage.all_outputs:
             assert (dest / out).exists(), f"{stage.name} did not write {out}"
@@ -107,7 +119,7 @@ def test_each_job_asks_for_what_its_stage_declares(slurm_run):
     run_ids = {r["--job-name"] for r in requests.values()}
     assert len(run_ids) == 1 and run_ids.pop().startswith("asnet_"), "one --job-name per run, prefixed asnet_"
     for stage in pipeline.stages(params):
-        asked = requests[stage.rule_name]
+        asked = requests[job_id(stage)]
         assert (asked["--account"], asked["--partition"]) == (ACCOUNT, PARTITION), stage.name
         assert asked["--cpus-per-task"] == str(stage.threads), stage.name
         assert asked["--mem"] == str(stage.mem_mb), stage.name
@@ -115,16 +127,16 @@ def test_each_job_asks_for_what_its_stage_declares(slurm_run):
         assert asked.get("--gpus") == (str(stage.gpu) if stage.gpu else None), stage.name
         assert "--gres" not in asked, stage.name
         assert asked["--chdir"] == str(dest)
-        assert Path(asked["--output"]).parent == dest / "logs/slurm" / f"rule_{stage.rule_name}"
+        assert Path(asked["--output"]).parent == dest / "logs/slurm" / job_log_dir(stage)
 
 
 def test_each_job_runs_its_rule_as_an_srun_step(slurm_run):
     _, params, state = slurm_run
     records = [json.loads(p.read_text()) for p in (state / "jobs").glob("*.json")]
-    jobs = {job["comment"].removeprefix("rule_"): job for job in records}
+    jobs = {job["comment"]: job for job in records}
     steps = {call["job"]: parse_options(call["argv"], SRUN_VALUES, SRUN_FLAGS, "srun") for call in calls(state, "srun")}
     for stage in pipeline.stages(params):
-        job = jobs[stage.rule_name]
+        job = jobs[job_id(stage)]
         assert job["state"] == "COMPLETED", f"{stage.name}: {job['state']}"
         options, command = steps[job["id"]]
         assert options.get("--gpus") == (str(stage.gpu) if stage.gpu else None), stage.name
@@ -134,7 +146,7 @@ def test_each_job_runs_its_rule_as_an_srun_step(slurm_run):
 def test_the_run_keeps_failed_logs_only_and_reports_efficiency(slurm_run):
     dest, params, _ = slurm_run
     logs = dest / "logs/slurm"
-    assert not list(logs.glob("rule_*/*.log")), "logs of successful jobs are deleted (slurm-keep-successful-logs)"
+    assert not list(logs.glob("rule_*/**/*.log")), "logs of successful jobs are deleted (slurm-keep-successful-logs)"
     report = next(logs.glob("efficiency_report_*.csv")).read_text().splitlines()
     assert len(report) == 1 + len(pipeline.stages(params)), "one row per job step"
 

@@ -168,7 +168,7 @@ def custom_params(corpus: Path, name: str = "mydata") -> dict:
     params = load_params(REPO / "params.yaml")
     params["corpora"]["test"] = [name]
     params[f"prepare_{name}"] = {"adapter": "custom", "protocol": str(corpus), "root": str(corpus.parent), "seed": 0,
-                                 "split_fractions": [0, 0, 1], "allow_speaker_overlap": False, "workers": 1}
+                                 "split_fractions": [0, 0, 1], "allow_speaker_overlap": False}
     return params
 
 
@@ -192,16 +192,17 @@ def test_registry_gives_a_custom_corpus_prepare_and_cache_stages_and_nothing_to_
     prepare_stage = stages["prepare_mydata"]
     assert "download_mydata" not in stages
     assert prepare_stage.cmd == "asnet prepare custom --name mydata --out data/prepared/mydata"
-    assert prepare_stage.deps == (str(corpus), str(corpus.parent)) and prepare_stage.params == ("prepare_mydata",)
+    assert prepare_stage.deps == (str(corpus), str(corpus.parent))
+    assert all(key.startswith("prepare_mydata.") for key in prepare_stage.params)
     assert "asnet/data/adapters/custom.py" in prepare_stage.code
     assert stages["cache_mydata"].deps == ("data/prepared/mydata",)
-    evaluate = stages["evaluate-asnet_s0-adv"]
+    evaluate = stages["evaluate_cross@asnet_s0/adv-mydata"]
     assert "--cross-corpus-sets mydata" in evaluate.cmd
-    assert "data/cache/mydata/eval" in stages["score-asnet_s0-adv"].deps
+    assert "data/cache/mydata/eval" in stages["score_cross@asnet_s0/adv-mydata"].deps
     # as the training corpus: a run trains on its cache
     params["corpora"] = {"train": "mydata", "test": []}
     stages = {s.name: s for s in pipeline.stages(params)}
-    assert "data/cache/mydata/train" in stages["train-asnet_s0-base"].deps and "prepare_demo" not in stages
+    assert "data/cache/mydata/train" in stages["train_base@asnet_s0"].deps and "prepare_demo" not in stages
 
 
 def test_asvspoof_style_errors_name_the_files_line_blank_lines_included(corpus, tmp_path, capsys):

@@ -1,0 +1,111 @@
+# Testing a checkpoint: score and evaluate per (checkpoint, test set), attack per checkpoint.
+
+if "score" in REGISTRY:
+
+    rule score:
+        input:
+            unpack(REGISTRY.inputs("score")),
+        output:
+            *outputs("score"),
+        params:
+            cmd=REGISTRY.command("score"),
+            tracked=REGISTRY.tracked("score"),
+        log:
+            REGISTRY.log("score"),
+        wildcard_constraints:
+            **REGISTRY.constraints("score"),
+        threads: REGISTRY.threads("score")
+        resources:
+            **REGISTRY.resources("score"),
+        conda:
+            ENV
+        shell:
+            SHELL
+
+if "evaluate" in REGISTRY:
+
+    rule evaluate:
+        input:
+            unpack(REGISTRY.inputs("evaluate")),
+        output:
+            *outputs("evaluate"),
+        params:
+            cmd=REGISTRY.command("evaluate"),
+            tracked=REGISTRY.tracked("evaluate"),
+        log:
+            REGISTRY.log("evaluate"),
+        wildcard_constraints:
+            **REGISTRY.constraints("evaluate"),
+        threads: REGISTRY.threads("evaluate")
+        resources:
+            **REGISTRY.resources("evaluate"),
+        conda:
+            ENV
+        shell:
+            SHELL
+
+if "evaluate_set" in REGISTRY:
+
+    rule evaluate_set:
+        input:
+            unpack(REGISTRY.inputs("evaluate_set")),
+        output:
+            *outputs("evaluate_set"),
+        params:
+            cmd=REGISTRY.command("evaluate_set"),
+            tracked=REGISTRY.tracked("evaluate_set"),
+        log:
+            REGISTRY.log("evaluate_set"),
+        wildcard_constraints:
+            **REGISTRY.constraints("evaluate_set"),
+        threads: REGISTRY.threads("evaluate_set")
+        resources:
+            **REGISTRY.resources("evaluate_set"),
+        conda:
+            ENV
+        shell:
+            SHELL
+
+if "attack" in REGISTRY:
+
+    rule attack:
+        input:
+            unpack(REGISTRY.inputs("attack")),
+        output:
+            *outputs("attack"),
+        params:
+            cmd=REGISTRY.command("attack"),
+            tracked=REGISTRY.tracked("attack"),
+        log:
+            REGISTRY.log("attack"),
+        wildcard_constraints:
+            **REGISTRY.constraints("attack"),
+        threads: REGISTRY.threads("attack")
+        resources:
+            **REGISTRY.resources("attack"),
+        conda:
+            ENV
+        shell:
+            SHELL
+
+if "claim_attack" in REGISTRY:
+
+    rule claim_attack:
+        input:
+            unpack(REGISTRY.inputs("claim_attack")),
+        output:
+            *outputs("claim_attack"),
+        params:
+            cmd=REGISTRY.command("claim_attack"),
+            tracked=REGISTRY.tracked("claim_attack"),
+        log:
+            REGISTRY.log("claim_attack"),
+        wildcard_constraints:
+            **REGISTRY.constraints("claim_attack"),
+        threads: REGISTRY.threads("claim_attack")
+        resources:
+            **REGISTRY.resources("claim_attack"),
+        conda:
+            ENV
+        shell:
+            SHELL
