@@ -473,19 +473,8 @@ def attack_stage(run: Run, stage: str, params: dict) -> Stage:
     """The attack suite of one checkpoint on a seeded, class-balanced subset of its eval split:
     `full` for the stages a run lists in full_attacks, the ε-grid suite for the others."""
     suite = "full" if stage in run.full_attacks else "grid"
-    shards = f"{cache_dir(run.corpus)}/eval"
-    return Stage(
-        family=f"attack{'_full' if suite == 'full' else ''}{suffix(run, params)}", rule="attack",
-        dims=(("ckpt", f"{run.id}/{stage}"),), key=("ckpt",), wildcards=(("run", run.id), ("stage", stage)),
-        cmd=f"asnet attack --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --suite {suite}"
-        f" --out {attacks_dir(run.id, stage)}",
-        modules=("asnet.attacks.cli", architecture_module(lookup(params, run.config))),
-        digest=digest_path("attack", run.id, stage),
-        deps=(checkpoint_dir(run.id, stage), shards),
-        outs=(attacks_dir(run.id, stage),),
-        params=read_keys(params, "attack", "base.sample_rate", "eval.ece_bins"),
-        gpu=1, mem_mb=16000, runtime_min=4 * 60,
-    )
+    return suite_stage(run, stage, params, suite, f"attack{'_full' if suite == 'full' else ''}", "attack",
+                       attacks_dir(run.id, stage), runtime_min=4 * 60)
 
 
 def claim_attacked(run: Run, stage: str, params: dict) -> bool:
@@ -502,18 +491,24 @@ def claim_attacked(run: Run, stage: str, params: dict) -> bool:
 def claim_attack_stage(run: Run, stage: str, params: dict) -> Stage:
     """The claims suite (attack.suites.claim on attack.suite_subsets.claim: 200 bona fide + 200
     spoof clips of 1 s) of one checkpoint, for the claims check's adversarial-EER claim."""
+    return suite_stage(run, stage, params, "claim", "claim_attack", "claim_attack", claim_attacks_dir(run.id, stage),
+                       runtime_min=2 * 60)
+
+
+def suite_stage(run: Run, stage: str, params: dict, suite: str, family: str, rule: str, out: str,
+                runtime_min: int) -> Stage:
+    """`asnet attack --suite <suite>` on one checkpoint's eval split, written to `out`."""
     shards = f"{cache_dir(run.corpus)}/eval"
     return Stage(
-        family=f"claim_attack{suffix(run, params)}", rule="claim_attack",
+        family=f"{family}{suffix(run, params)}", rule=rule,
         dims=(("ckpt", f"{run.id}/{stage}"),), key=("ckpt",), wildcards=(("run", run.id), ("stage", stage)),
-        cmd=f"asnet attack --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --suite claim"
-        f" --out {claim_attacks_dir(run.id, stage)}",
+        cmd=f"asnet attack --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --suite {suite} --out {out}",
         modules=("asnet.attacks.cli", architecture_module(lookup(params, run.config))),
         digest=digest_path("attack", run.id, stage),
         deps=(checkpoint_dir(run.id, stage), shards),
-        outs=(claim_attacks_dir(run.id, stage),),
+        outs=(out,),
         params=read_keys(params, "attack", "base.sample_rate", "eval.ece_bins"),
-        gpu=1, mem_mb=16000, runtime_min=2 * 60,
+        gpu=1, mem_mb=16000, runtime_min=runtime_min,
     )
 
 
