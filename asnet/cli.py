@@ -16,7 +16,7 @@ import sys
 COMMANDS = {
     "download": ("asnet.data.download", "download (or take --from a folder), verify and extract a public corpus"),
     "prepare": ("asnet.data.prepare", "build a corpus manifest (+ audio) under data/prepared/"),
-    "cache": ("asnet.data.cache", "decode a manifest into waveform (+ feature) shards"),
+    "cache": ("asnet.data.cache", "decode a manifest into waveform shards"),
     "train": ("asnet.train.cli", "train one stage of a run (curriculum stage, baseline, trivial-cue model)"),
     "import": ("asnet.train.importer", "import published weights (AASIST) as a calibrated checkpoint"),
     "score": ("asnet.eval.score", "score a split or shift set with a checkpoint -> scores TSV"),

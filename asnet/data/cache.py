@@ -3,7 +3,7 @@
 For each split, every clip is decoded, resampled to 16 kHz mono and stored as int16 in one
 `wave.npy` with an `index.csv`. No features are cached: every stage computes them from the
 waveform (training crops and perturbs it, and the front-end costs less than reading float16
-features back would save; README "Measured"). A clip that cannot be decoded, or whose bytes no
+features back would save; docs/BENCHMARKS.md). A clip that cannot be decoded, or whose bytes no
 longer match the manifest's sha256, is listed in the split's `rejects.csv` with the reason and
 skipped; the rest goes on. The hash check is what lets the manifest stand for the audio in the
 DAG: the cache stage depends on manifest.csv alone, not on walking thousands of audio files.

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.e2e
 TRAIN, TEST = "asvspoof2019_la", "asvspoof2021_la"
 OVERLAY = {
     "corpora": {"train": TRAIN, "test": [TEST]},
-    f"prepare_{TRAIN}": {"workers": 1},
-    f"prepare_{TEST}": {"workers": 1},
+    f"prepare_{TRAIN}": {},
+    f"prepare_{TEST}": {},
     "runs": {"asnet": {"config": "model", "stages": ["base"], "seeds": [0]}},
     "shift": {"clips_per_system": 2, "codecs": {"g722": {"library": "pyav", "codec": "g722", "container": "wav",
                                                          "sample_rate": 16000, "bitrate": None}}, "vocoders": {}},

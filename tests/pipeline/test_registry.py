@@ -288,7 +288,12 @@ def test_stages_track_what_they_read_not_whole_sections():
     by_name = {s.name: s for s in STAGES}
     adv, base = by_name["train_adv@asnet_s0"], by_name["train_base@asnet_s0"]
     assert "train.adv" in adv.params and not any(k.startswith("train.adv") for k in base.params)
-    assert "train.common.processes" not in {k for s in STAGES for k in s.params}  # structure, not a value
+    # execution knobs are CLI flags or environment variables, never params (nothing reruns for them)
+    assert "processes" not in PARAMS["train"]["common"] and "seed" not in PARAMS["base"]
+    knobs = {"workers", "cpu_chunk", "pad_fraction", "batch_size"}
+    read = [*pipeline.leaf_keys(PARAMS, "eval"), *pipeline.leaf_keys(PARAMS, "model.features"),
+            *pipeline.leaf_keys(PARAMS, "prepare_demo")]
+    assert not knobs & {key.rsplit(".", 1)[-1] for key in read}
 
 
 def test_a_sub_section_stands_for_its_leaves_only_when_all_are_read():

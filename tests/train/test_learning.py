@@ -110,7 +110,6 @@ def tiny_params() -> dict:
     baselines["rawnet2"].update(min_samples=4000, sinc_kernel=256, block_channels=[20, 20, 32, 32, 32, 32],
                                 gru_hidden=32, gru_layers=1, fc_hidden=32)
     baselines["trivial"]["n_estimators"] = 20
-    params["eval"]["batch_size"] = 16
     params["train"]["common"]["batch_size"] = 8
     for stage in STAGES:
         params["train"][stage].update(epochs=1, steps_per_epoch=10, lr=0.003)

@@ -8,7 +8,7 @@ and LA/ASVspoof2019_LA_asv_scores/ASVspoof2019.LA.asv.{dev,eval}.gi.trl.scores.t
 manifest as asv_scores/{dev,eval}.txt, unchanged, so min t-DCF is computed the official way
 (`asnet evaluate --asv-scores`).
 
-params `prepare_asvspoof2019_la`: workers (processes reading the audio headers and hashes).
+params `prepare_asvspoof2019_la`: `{}` (processes reading the headers and hashes: `asnet prepare --workers N`).
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ target|nontarget|spoof) and the organisers' ASV scores (keys/LA/ASV/<system>/sco
 and asv_scores/subset-<subset>.txt (the ASV trials of one subset, for the per-subset t-DCF).
 DF has no t-DCF (config.py: flag_tDCF = False).
 
-params `prepare_asvspoof2021_la` / `prepare_asvspoof2021_df`: workers.
+params `prepare_asvspoof2021_la` / `prepare_asvspoof2021_df`: `{}` (processes: `asnet prepare --workers N`).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ attack tag (attacker adaptation condition) go to the side table conditions.csv. 
 protocol files (track-2 ASV trial and enrolment lists, ASVspoof5.codec.config.csv) are copied to
 protocols/ unchanged: the organisers' SASV metrics (a-DCF, asnet.eval.adcf) need them.
 
-params `prepare_asvspoof5`: workers.
+params `prepare_asvspoof5`: `{}` (processes: `asnet prepare --workers N`).
 """
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ def settings(params: dict, corpus: str, workers: int | None) -> dict:
     section = f"prepare_{corpus}"
     if section not in params:
         raise PrepareError(f"params has no `{section}` section (see asnet/data/adapters/{corpus}.py)")
-    return {**params[section], "workers": workers or 1}
+    return {**(params[section] or {}), "workers": workers or 1}
 
 
 def require_download(corpus: str, raw: str | os.PathLike) -> Path:

@@ -250,11 +250,11 @@ def command_config(args, params: dict) -> tuple[str, Path, Path, dict]:
                                       ("--allow-speaker-overlap", args.allow_speaker_overlap)) if value not in (None, False)]
     if flags:
         raise PrepareError(f"{', '.join(flags)} go with --protocol; without it, params prepare_{name} gives them")
-    config = settings(params, name, args.workers)
+    config = settings(params, name, args.workers)  # adds --workers: an execution knob, never a params value
     if config.get("adapter") != ADAPTER:
         raise PrepareError(f"params prepare_{name} has no `adapter: custom`: give --protocol FILE (and --root DIR)")
-    known = {"adapter", "protocol", "root", "workers", *DEFAULTS}  # workers: --workers (settings), not params
-    missing, unknown = sorted(known - set(config)), sorted(set(config) - known)
+    known, section = {"adapter", "protocol", "root", *DEFAULTS}, set(params[f"prepare_{name}"])
+    missing, unknown = sorted(known - section), sorted(section - known)
     if missing or unknown:
         raise PrepareError(f"params prepare_{name}: missing {missing}, unknown {unknown} (see asnet/data/adapters/custom.py)")
     return name, Path(config["protocol"]), Path(config["root"]), config

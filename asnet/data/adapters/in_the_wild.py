@@ -6,7 +6,7 @@ Layout (release_in_the_wild.zip): release_in_the_wild/meta.csv with the header
 spoof gets the system `in_the_wild_spoof`. utt_id is the file name without its extension,
 speaker the public figure's name as meta.csv spells it.
 
-params `prepare_in_the_wild`: workers.
+params `prepare_in_the_wild`: `{}` (processes: `asnet prepare --workers N`).
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ no list are left out and counted). Otherwise the split is ours: seeded and speak
 (asnet.data.adapters.common.group_split over reader ids, default 60/20/20 like the lists'
 proportions). stats.json says which was used.
 
-params `prepare_librisevoc`: seed, split_fractions [train, dev, eval], workers.
+params `prepare_librisevoc`: seed, split_fractions [train, dev, eval].
 """
 from __future__ import annotations
 

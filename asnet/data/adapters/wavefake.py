@@ -25,7 +25,7 @@ appear only in eval: their clips whose source lies in train or dev are left out 
 stats.json as held_out_left_out), never moved across the split.
 
 params `prepare_wavefake`: seed, split_fractions [train, dev, eval], train_systems (null = all
-systems in every split), workers.
+systems in every split).
 """
 from __future__ import annotations
 

@@ -88,10 +88,10 @@ def archive_server(tmp_path):
 def corpus_params(tmp_path) -> Path:
     """A params file with the repo's base and a prepare_<corpus> section per corpus."""
     repo = load_params(REPO / "params.yaml")
-    sections = {f"prepare_{name}": {"workers": 1} for name in
+    sections = {f"prepare_{name}": {} for name in
                 ("asvspoof2019_la", "asvspoof2021_la", "asvspoof2021_df", "asvspoof5", "in_the_wild")}
-    sections["prepare_wavefake"] = {"workers": 1, "seed": 0, "split_fractions": [0.6, 0.2, 0.2], "train_systems": None}
-    sections["prepare_librisevoc"] = {"workers": 1, "seed": 0, "split_fractions": [0.6, 0.2, 0.2]}
+    sections["prepare_wavefake"] = {"seed": 0, "split_fractions": [0.6, 0.2, 0.2], "train_systems": None}
+    sections["prepare_librisevoc"] = {"seed": 0, "split_fractions": [0.6, 0.2, 0.2]}
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump({"base": repo["base"], **sections}))
     return path
