@@ -79,7 +79,6 @@ class WindowPolicy:
         return starts
 
 
-
 def has_signal(wave: np.ndarray) -> bool:
     return wave.size > 0 and float(np.abs(wave).max()) >= SILENCE_PEAK
 

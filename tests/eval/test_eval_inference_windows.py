@@ -84,8 +84,8 @@ def test_dev_calibration_windows_long_clips_as_asnet_score_does(tmp_path):
 
     long = (0.1 * np.random.default_rng(2).standard_normal(9100)).astype(np.float32)
     shards = shard(tmp_path, {**clips(), "long": long})
-    params = {"base": {"sample_rate": 8000}, "eval": {"batch_size": 2, "pad_fraction": 0.0, "max_clip_seconds": 0.5,
-                                                      "window_seconds": 0.2, "window_hop_seconds": 0.1}}
+    params = {"base": {"sample_rate": 8000},
+              "eval": {"max_clip_seconds": 0.5, "window_seconds": 0.2, "window_hop_seconds": 0.1}}
     outputs, _ = score_dev(LevelDetector(), shards, params, "cpu")
     expected = run_model(LevelDetector(), shards, 2, "cpu", POLICY)  # 0.5 / 0.2 / 0.1 s at 8 kHz
     assert outputs.utt_id == expected.utt_id
