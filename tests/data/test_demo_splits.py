@@ -46,12 +46,27 @@ def test_too_few_languages_or_bad_fractions_are_refused():
         splits.assign_languages(corpus(), [0.5, 0.5], 0)
 
 
+PER_RECORDING = {"train": 2, "dev": 2, "eval": 6}  # params.yaml prepare_demo.spoofs_per_recording
+
+
 def test_smoke_subset_respects_budget_and_keeps_every_system_and_split():
     jobs = splits.make_jobs(corpus(), list(SYSTEMS), UNSEEN, [0.6, 0.2, 0.2], seed=0)
-    smoke = splits.smoke_subset(jobs, 200, [0.6, 0.2, 0.2], seed=0)
+    smoke = splits.deal_systems(splits.smoke_subset(jobs, 200, [0.6, 0.2, 0.2], 0, PER_RECORDING), PER_RECORDING, 0)
     assert sum(1 + len(job.systems) for job in smoke) <= 200
     assert {job.split for job in smoke} == {"train", "dev", "eval"}
     assert {s for job in smoke for s in job.systems} == set(SYSTEMS)
-    assert smoke == splits.smoke_subset(jobs, 200, [0.6, 0.2, 0.2], seed=0)
+    assert smoke == splits.deal_systems(splits.smoke_subset(jobs, 200, [0.6, 0.2, 0.2], 0, PER_RECORDING),
+                                        PER_RECORDING, 0)
     with pytest.raises(ValueError, match="no room"):
-        splits.smoke_subset(jobs, 20, [0.6, 0.2, 0.2], seed=0)
+        splits.smoke_subset(jobs, 20, [0.6, 0.2, 0.2], 0, PER_RECORDING)
+
+
+def test_dealt_systems_are_balanced_per_split_and_never_unseen_outside_eval():
+    jobs = splits.deal_systems(splits.make_jobs(corpus(), list(SYSTEMS), UNSEEN, [0.6, 0.2, 0.2], seed=0),
+                               PER_RECORDING, seed=0)
+    for split, k in PER_RECORDING.items():
+        mine = [job for job in jobs if job.split == split]
+        assert all(len(job.systems) == k == len(set(job.systems)) for job in mine)
+        made = Counter(s for job in mine for s in job.systems)
+        assert set(made) == (set(SYSTEMS) if split == "eval" else set(SYSTEMS) - set(UNSEEN))
+        assert max(made.values()) - min(made.values()) <= 1  # round-robin: equal shares

