@@ -46,7 +46,8 @@ class Run:
     stages: tuple[str, ...]     # training stages in order, each warm-started from the previous one
     corpus: str                 # training corpus
     evaluated: tuple[str, ...]  # stages scored, evaluated and attacked (default: the last one)
-    full_attacks: tuple[str, ...]  # stages attacked with the full suite (the others: the grid suite)
+    full_attacks: tuple[str, ...]  # stages attacked with the full suite (the others: the grid suite) and
+                                   # scored on the shift sets (the others: eval only), with the final stage
     weights: str | None         # published weights file, for a `pretrained` run
     variant: str | None         # which published model the weights are (AASIST, AASIST-L)
     overrides: dict             # the entry's `set:`
@@ -57,6 +58,12 @@ class Run:
     @property
     def final(self) -> str:
         return self.stages[-1]
+
+    def shift_tested(self, stage: str) -> bool:
+        """Whether `stage` is scored on the codec/vocoder shift sets: the final stage and the
+        full_attacks ones. The curriculum's middle stages get eval only: each shift set costs a
+        scoring process per checkpoint, and their robustness shows between base and adv."""
+        return stage == self.final or stage in self.full_attacks
 
     def init_of(self, stage: str) -> str | None:
         """The stage whose checkpoint `stage` warm-starts from (None for the first)."""
@@ -112,13 +119,14 @@ def find_run(params: dict, run_id: str) -> Run:
     raise RunError(f"no run {run_id!r} in params runs (runs: {', '.join(r.id for r in runs(params))})")
 
 
-def test_set_names(run: Run, params: dict) -> list[str]:
-    """The sets the DAG scores and evaluates `run` on: its corpus's eval split, the codec and
-    vocoder shift sets (codec_<name>, vocoder_<name>) when it trained on the corpus they were made
-    from, and every test corpus it did not train on (cross-corpus); `test_sets:` keeps a subset.
-    The dev split is not among them: each checkpoint carries its dev scores."""
+def test_set_names(run: Run, params: dict, stage: str | None = None) -> list[str]:
+    """The sets the DAG scores and evaluates `run` (at `stage`, default its final one) on: its
+    corpus's eval split, the codec and vocoder shift sets (codec_<name>, vocoder_<name>) when it
+    trained on the corpus they were made from and the stage is Run.shift_tested, and every test
+    corpus it did not train on (cross-corpus); `test_sets:` keeps a subset. The dev split is not
+    among them: each checkpoint carries its dev scores."""
     names = ["eval"]
-    if run.corpus == params["corpora"]["train"]:
+    if run.corpus == params["corpora"]["train"] and run.shift_tested(stage or run.final):
         names += [f"{kind}_{name}" for kind, section in (("codec", "codecs"), ("vocoder", "vocoders"))
                   for name in params["shift"][section]]
     names += [corpus for corpus in params["corpora"]["test"] if corpus != run.corpus]

@@ -203,7 +203,7 @@ def stages(params: dict) -> list[Stage]:
     for run in runs(params):
         all_stages += train_stages(run, params)
         for stage in run.evaluated:
-            for name, shards in test_sets(run, params).items():
+            for name, shards in test_sets(run, params, stage).items():
                 all_stages += [score_stage(run, stage, name, shards, params), evaluate_stage(run, stage, name, params)]
             if run.attacked:
                 all_stages.append(attack_stage(run, stage, params))
@@ -404,11 +404,11 @@ def import_stage(run: Run, params: dict) -> Stage:
 
 
 # ---------------------------------------------------------------- testing a checkpoint
-def test_sets(run: Run, params: dict) -> dict[str, str]:
+def test_sets(run: Run, params: dict, stage: str | None = None) -> dict[str, str]:
     """Test-set name (asnet.runs.test_set_names) -> shard directory."""
     shards = {"eval": f"{cache_dir(run.corpus)}/eval", **shift_sets(params),
               **{corpus: f"{cache_dir(corpus)}/eval" for corpus in params["corpora"]["test"]}}
-    return {name: shards[name] for name in test_set_names(run, params)}
+    return {name: shards[name] for name in test_set_names(run, params, stage)}
 
 
 def set_kind(name: str, params: dict) -> str:
@@ -424,10 +424,11 @@ def unit_dims(run: Run, stage: str, test_set: str) -> dict:
 def score_stage(run: Run, stage: str, test_set: str, shards: str, params: dict) -> Stage:
     """Scores one test set with one checkpoint: a new test set adds its own units."""
     subset = f" --clips-per-system {run.clips_per_system}" if run.clips_per_system else ""
-    cross = "_cross" if set_kind(test_set, params) == "cross" else ""
+    kind = set_kind(test_set, params)  # a family per kind: each is a full checkpoint x set matrix
     out = score_outputs(run.id, stage, test_set)
     return Stage(
-        family=f"score{cross}{'_subset' if subset else ''}{suffix(run, params)}", rule="score",
+        family=f"score{'' if kind == 'eval' else '_' + kind}{'_subset' if subset else ''}{suffix(run, params)}",
+        rule="score",
         **unit_dims(run, stage, test_set),
         cmd=f"asnet score --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --out {out[0]}{subset}",
         modules=("asnet.eval.score", architecture_module(lookup(params, run.config))),

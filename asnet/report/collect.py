@@ -156,7 +156,7 @@ def load_checkpoint(run: Run, stage: str, root: Path, params: dict, notes: list[
     ck = Checkpoint(run, stage, root, notes)
     ck.meta = read_json_or_note(ck.path("models") / META, notes)
     absent = []
-    for name in ["dev", *test_set_names(run, params)]:
+    for name in ["dev", *test_set_names(run, params, stage)]:
         metrics = read_json_or_note(ck.path("metrics") / f"{name}.json", notes)
         if metrics is None:
             absent.append(name)

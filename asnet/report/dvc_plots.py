@@ -59,7 +59,7 @@ def expected_files(params: dict) -> list[str]:
         for stage in run.evaluated if roles[entry] == "asnet" else (default,):
             name = entry if stage == default else f"{entry}-{stage}"
             if stage == default:
-                files += [f"det/{s}/{name}.csv" for s in test_set_names(run, params)]
+                files += [f"det/{s}/{name}.csv" for s in test_set_names(run, params, stage)]
                 files.append(f"risk_coverage/{name}.csv")
             suite = suites.get("full" if stage in run.full_attacks else "grid", [])
             files += [f"robustness/{a}/{name}.csv" for a in suite if a not in SANITY_ONLY]
