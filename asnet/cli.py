@@ -27,6 +27,7 @@ COMMANDS = {
     "detect": ("asnet.detect", "is this recording fake? score your own audio files with a checkpoint"),
     "export": ("asnet.export", "export a checkpoint's whole pipeline (front-end included) to ONNX"),
     "bench": ("asnet.bench", "benchmarks: model, train, shift, attack, prepare, detect (print + write JSON)"),
+    "verify": ("asnet.verify", "after make demo: does this run reproduce the recorded one (data bytes, metrics)?"),
 }
 
 
@@ -48,6 +49,7 @@ USER_ERRORS = (
     "asnet.shift.codecs:ChannelError",
     "asnet.attacks.config:ConfigError",
     "asnet.attacks.subset:SubsetError",
+    "asnet.verify:VerifyError",
 )
 OS_USER_ERRORS = (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError)
 INTERRUPTED = 130  # the shell's status for a command ended by Ctrl-C
