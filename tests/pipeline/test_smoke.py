@@ -172,6 +172,28 @@ def test_second_repro_reruns_nothing(dvc_run, snakemake_run):
     print(f"no-op dvc repro: {time.time() - started:.2f} s")
 
 
+def test_verify_passes_on_its_own_record_and_fails_beyond_tolerance(dvc_run, tmp_path):
+    """`asnet verify` as a user runs it after `make demo`, on the smoke DAG: a reference recorded
+    from the run, then checked against the same run. The scratch copy's git commit predates its
+    dvc.lock (written by the repro), so the recorded lock is given as a file."""
+    dest, _, _ = dvc_run
+    reference, recorded_lock = tmp_path / "reference.json", tmp_path / "dvc.lock"
+    shutil.copy(dest / "dvc.lock", recorded_lock)
+    verify = [sys.executable, "-m", "asnet", "verify"]
+    check = verify + ["--reference", str(reference), "--recorded-lock", str(recorded_lock)]
+    run(verify + ["--record", str(reference)], dest)
+    assert run(check, dest).splitlines()[-1].startswith("reproduces: data byte-identical")
+    recorded = json.loads(reference.read_text())
+    moved = recorded["checkpoints"]["asnet_s0/adv"]["eval.eer_pct"]
+    moved["value"] += 1.01 * moved["tolerance"]
+    reference.write_text(json.dumps(recorded))
+    done = subprocess.run(check, cwd=dest, env=ENV, capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == \
+        f"does not reproduce: 1 of {sum(map(len, recorded['checkpoints'].values()))} metrics beyond tolerance " \
+        "(asnet_s0/adv eval.eer_pct)"
+
+
 def downstream_of(stages: list, changed: set[str]) -> set[str]:
     """Names of the changed stages and every stage that consumes their outputs, transitively (a dep
     on a folder holding outputs, like the report's results/metrics/<run>, consumes them all)."""
