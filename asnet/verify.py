@@ -96,15 +96,19 @@ def reference(params: dict, results: Path) -> dict:
              for run in demo_runs(params) for stage in run.evaluated}
     if not found:
         raise VerifyError(f"params report.demo ({', '.join(params['report']['demo'])}) names no run of params runs")
+    undefined = [f"{run_id}/{stage} {TEST_SET}.{m}" for (_, run_id, stage), values in found.items()
+                 for m, value in values.items() if not math.isfinite(value)]
+    if undefined:
+        raise VerifyError(f"{results}/metrics: no value to record for {names(undefined)}")
     seeds = defaultdict(list)  # (entry, stage, metric) -> its value for each seed
     for (entry, _, stage), values in found.items():
         for metric, value in values.items():
             seeds[entry, stage, metric].append(value)
-    checkpoints = {
-        f"{run_id}/{stage}": {f"{TEST_SET}.{metric}": {"value": value, "tolerance": tolerance(metric, seeds[entry, stage, metric])}
-                              for metric, value in values.items()}
-        for (entry, run_id, stage), values in found.items()
-    }
+    checkpoints = defaultdict(dict)  # "<run>/<stage>" -> "eval.<metric>" -> its value and tolerance
+    for (entry, run_id, stage), values in found.items():
+        for metric, value in values.items():
+            checkpoints[f"{run_id}/{stage}"][f"{TEST_SET}.{metric}"] = {
+                "value": value, "tolerance": tolerance(metric, seeds[entry, stage, metric])}
     return {"asnet_threads": os.environ.get("ASNET_THREADS"), "commit": git_commit(Path.cwd()),
             "spreads": SPREADS, "floor": FLOOR, "checkpoints": checkpoints}
 

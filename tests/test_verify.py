@@ -174,6 +174,9 @@ def test_bad_inputs_are_one_line_errors(project, capsys):
     (project / "results/metrics/lcnn_s0/base/eval.json").write_text("{")
     assert cli.main(["verify", "--record", "ref.json", "--params", "params.yaml"]) == 2
     assert capsys.readouterr().err.strip().startswith("asnet verify: error: results/metrics/lcnn_s0/base/eval.json: ")
+    write_metrics(project / "results", auc={**AUC, "lcnn_s0": None})  # NaN, as write_json writes it
+    assert cli.main(["verify", "--record", "ref.json"]) == 2
+    assert "no value to record for lcnn_s0/base eval.auc" in capsys.readouterr().err
     (project / "ref.json").write_text(json.dumps({"checkpoints": {"lcnn_s0/base": {"eval.eer": {}}}}))
     assert cli.main(["verify", "--reference", "ref.json", "--recorded-lock-rev", "nosuchrev"]) == 2
     assert "dvc.lock at git revision nosuchrev" in capsys.readouterr().err
