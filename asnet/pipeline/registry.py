@@ -343,6 +343,7 @@ def train_params(run: Run, stage: str, params: dict) -> tuple[str, ...]:
     keys = ["base", run.config, "train.common", *(f"train.{s}" for s in CURRICULUM[: level + 1]), *CALIBRATION_PARAMS]
     keys = list(read_keys(params, *keys, dropped=STRUCTURAL_PARAMS))
     # a pool is one spec its builder reads whole (asnet.shift.pools), like a codec's
+    keys.append("shift.pools.augment")
     if level >= CURRICULUM.index("energy"):
         keys.append("shift.pools.pseudo_outliers")
     if level >= CURRICULUM.index("ood"):

@@ -184,6 +184,58 @@ class GainEQ:
         return frozenset({("gain_eq",)})
 
 
+@dataclass(frozen=True)
+class RawBoost:
+    """RawBoost-style data boosting (Tak et al., ICASSP 2022), its three algorithms in series:
+    1. linear and non-linear convolutive noise: sum over k = 1..nonlinear_orders of
+       (random multi-band-stop FIR) * x**k, the k > 1 terms weighted down by a bias drawn from
+       `nonlinear_bias_db` (a channel with mild non-linearity);
+    2. impulsive signal-dependent noise: `impulse_fraction` of the samples x[i] get x[i] * g * u,
+       u the product of two uniforms on [-1, 1] (clipping, bit errors);
+    3. stationary signal-independent noise: white noise through another random band-stop FIR,
+       added at an SNR drawn from `snr_db`.
+    Each band-stop FIR has `bands` stop bands, centres uniform in (0, Nyquist), widths from
+    `bandwidth_hz`, an odd tap count from `taps`. Level restored to the input RMS."""
+
+    bands: int
+    bandwidth_hz: tuple[float, float]
+    taps: tuple[int, int]
+    nonlinear_orders: int
+    nonlinear_bias_db: tuple[float, float]
+    impulse_fraction: float
+    impulse_gain: float
+    snr_db: tuple[float, float]
+    input_rate: int
+
+    def __call__(self, wave, rng):
+        from scipy.signal import fftconvolve
+
+        x = wave.astype(np.float64)
+        y = sum(fftconvolve(x ** order, self.band_stop(rng), mode="same")
+                * (1.0 if order == 1 else 10 ** (-_uniform(rng, self.nonlinear_bias_db) / 20))
+                for order in range(1, self.nonlinear_orders + 1))
+        hit = rng.random(len(y)) < self.impulse_fraction
+        y[hit] += y[hit] * self.impulse_gain * rng.uniform(-1, 1, hit.sum()) * rng.uniform(-1, 1, hit.sum())
+        noise = fftconvolve(rng.standard_normal(len(y)), self.band_stop(rng), mode="same")
+        y += noise * dsp.rms(y) / max(dsp.rms(noise), 1e-12) * 10 ** (-_uniform(rng, self.snr_db) / 20)
+        return dsp.match_rms(y, dsp.rms(wave))
+
+    def band_stop(self, rng) -> np.ndarray:
+        """A random FIR stopping `bands` bands (each kept inside (0, Nyquist))."""
+        from scipy.signal import firwin
+
+        nyquist, taps = self.input_rate / 2, np.ones(1)
+        for _ in range(self.bands):
+            width = _uniform(rng, self.bandwidth_hz)
+            centre = rng.uniform(width / 2 + 1, nyquist - width / 2 - 1)
+            length = int(rng.integers(self.taps[0], self.taps[1] + 1)) | 1  # odd: a band-stop needs it
+            taps = np.convolve(taps, firwin(length, [centre - width / 2, centre + width / 2], fs=self.input_rate))
+        return taps
+
+    def conditions(self):
+        return frozenset({("rawboost",)})
+
+
 def shelf_coefficients(kind: str, corner_hz: float, gain_db: float, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """RBJ Audio-EQ-Cookbook shelving biquad (shelf slope 1), normalised so a[0] == 1."""
     amplitude = 10 ** (gain_db / 40)
@@ -213,6 +265,7 @@ FAMILIES: dict[str, Callable[..., Transform]] = {
     "channel": lambda input_rate, **settings: ChannelShift(Channel.from_params(settings), input_rate),
     "reverb": Reverb,
     "gain_eq": GainEQ,
+    "rawboost": RawBoost,
 }
 
 
@@ -235,11 +288,21 @@ def pseudo_outliers(params: dict) -> dict[str, Transform]:
 
 
 def train_shifts(params: dict) -> dict[str, Transform]:
-    """The ood stage's training shift pool (params: the whole params.yaml dict); refused when it
-    shares a codec family with an evaluation set (the codec-shift test would not be unseen)."""
-    pool = build_pool(params["shift"]["pools"]["train_shifts"], params["base"]["sample_rate"])
+    """The ood stage's training shift pool (params: the whole params.yaml dict)."""
+    return training_pool("train_shifts", params)
+
+
+def augmentations(params: dict) -> dict[str, Transform]:
+    """The pool every training stage augments its clips from (train.common.augment_probability)."""
+    return training_pool("augment", params)
+
+
+def training_pool(name: str, params: dict) -> dict[str, Transform]:
+    """A pool of shift.pools that training sees, refused when it shares a codec family with an
+    evaluation set (the codec-shift test would not be unseen)."""
+    pool = build_pool(params["shift"]["pools"][name], params["base"]["sample_rate"])
     if shared := shared_codec_families(pool, params):
-        raise ValueError(f"shift.pools.train_shifts uses codec families of the eval sets ({', '.join(sorted(shared))}):"
+        raise ValueError(f"shift.pools.{name} uses codec families of the eval sets ({', '.join(sorted(shared))}):"
                          " train on codecs no shift.codecs entry uses")
     return pool
 

@@ -3,7 +3,7 @@ stage's loss is its own terms plus every earlier stage's, so what a stage taught
 the next one trains (the paper's rows read "+SAM", "+SAM+Eng", "+SAM+Eng+OOD", "Full").
 
     stage   terms added                                          extra inputs per step
-    base    ce, branch_ce, cmra                                  -
+    base    ce, branch_ce, cmra                                  - (every stage: augmentations, train.common)
     sam     (none: the same objective, optimised with SAM)       -
     energy  energy_margin, abstain                               pseudo-outliers (params shift.pools.pseudo_outliers)
     ood     ood_kl, ood_cos, ood_energy                          a training shift (params shift.pools.train_shifts)
@@ -93,7 +93,7 @@ def rows(output, start: int, stop: int):
 # Per-sample random streams of a step, keyed by (step seed, purpose, index in the global batch): a
 # sample's outlier, shift and PGD start do not depend on the batch slice a process holds
 # (asnet.train.distributed) nor on the order the others were drawn in.
-OUTLIER, SHIFT, PGD_START = 0, 1, 2
+OUTLIER, SHIFT, PGD_START, AUGMENT = 0, 1, 2, 3
 
 
 def sample_rng(step_seed: int, purpose: int, index: int) -> np.random.Generator:
@@ -108,6 +108,17 @@ def apply_each(transforms: dict, waves: np.ndarray, step_seed: int, purpose: int
     for i, wave in enumerate(waves):
         rng = sample_rng(step_seed, purpose, first_index + i)
         out.append(transforms[names[rng.integers(len(names))]](wave, rng))
+    return np.clip(np.stack(out), -1.0, 1.0).astype(np.float32)
+
+
+def augment_some(transforms: dict, probability: float, waves: np.ndarray, step_seed: int,
+                 first_index: int) -> np.ndarray:
+    """Each wave replaced, with `probability`, by one transform of `transforms` (picked uniformly)."""
+    names = sorted(transforms)
+    out = []
+    for i, wave in enumerate(waves):
+        rng = sample_rng(step_seed, AUGMENT, first_index + i)
+        out.append(transforms[names[rng.integers(len(names))]](wave, rng) if rng.random() < probability else wave)
     return np.clip(np.stack(out), -1.0, 1.0).astype(np.float32)
 
 
@@ -130,6 +141,8 @@ class Objective:
             cmra = params["model"]["cmra"]
             self.cmra = partial(cmra_loss, variant=cmra["variant"], m_lo=cmra["m_lo"], m_hi=cmra["m_hi"])
         self.outlier_transforms = self.shift_transforms = self.attack = None
+        self.augmentations = pools.augmentations(params)
+        self.augment_probability = train["common"]["augment_probability"]
         if level >= STAGES.index("energy"):
             energy = train["energy"]
             self.m_in, self.m_out = energy["m_in"], energy["m_out"]
@@ -158,6 +171,8 @@ class Objective:
         """This step's host-side draws (rows are global samples first_index, first_index + 1, ...;
         see sample_rng), so they do not depend on where or in which process they are made."""
         tensor = torch.from_numpy
+        if self.augment_probability > 0 and self.augmentations:
+            waves = augment_some(self.augmentations, self.augment_probability, waves, step_seed, first_index)
         host = StepInputs(tensor(waves), tensor(labels))
         if self.outlier_transforms:
             host.outliers = tensor(apply_each(self.outlier_transforms, waves, step_seed, OUTLIER, first_index))

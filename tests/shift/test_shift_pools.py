@@ -9,7 +9,7 @@ from asnet.shift.conditions import codec_condition, codec_families
 
 @pytest.fixture(scope="module")
 def all_transforms(params):
-    return {**pools.pseudo_outliers(params), **pools.train_shifts(params)}
+    return {**pools.pseudo_outliers(params), **pools.train_shifts(params), **pools.augmentations(params)}
 
 
 def test_every_transform_keeps_the_contract(all_transforms, speech):
@@ -24,7 +24,7 @@ def test_every_transform_keeps_the_contract(all_transforms, speech):
 
 
 def test_random_transforms_draw_from_the_rng(all_transforms, speech):
-    for name in ("white_noise", "shuffled", "reverb", "gain_eq"):
+    for name in ("white_noise", "shuffled", "reverb", "gain_eq", "rawboost"):
         first = all_transforms[name](speech[0], np.random.default_rng(0))
         second = all_transforms[name](speech[0], np.random.default_rng(1))
         assert not np.array_equal(first, second), name
@@ -70,7 +70,7 @@ def test_shelf_filters_reach_their_gain(kind, gain_db):
 def test_pools_share_no_condition_with_the_evaluation_sets(params):
     held_out = pools.eval_conditions(params)
     assert held_out  # codecs, bands, rates and vocoders of the eval sets
-    for pool in (pools.pseudo_outliers(params), pools.train_shifts(params)):
+    for pool in (pools.pseudo_outliers(params), pools.train_shifts(params), pools.augmentations(params)):
         assert not pools.pool_conditions(pool) & held_out
 
 
@@ -119,3 +119,21 @@ def test_noise_colours_have_their_slope(color, low_to_high):
     freqs = np.fft.rfftfreq(len(noise), 1 / 16000)
     ratio = power[(freqs >= 100) & (freqs < 200)].sum() / power[(freqs >= 1600) & (freqs < 3200)].sum()
     assert low_to_high[0] < ratio < low_to_high[1]  # 1/16 for white, 16 for brown (1/f^2)
+
+
+def test_rawboost_keeps_the_level_and_stops_bands(params, speech):
+    """The convolutive part really removes bands: the output's spectrum has notches the input lacks."""
+    transform = pools.augmentations(params)["rawboost"]
+    out = transform(speech[0], np.random.default_rng(3))
+    assert np.isclose(dsp.rms(out), dsp.rms(speech[0]), rtol=1e-3)
+    taps = transform.band_stop(np.random.default_rng(3))
+    _, response = freqz(taps, worN=2048, fs=16000)
+    assert np.abs(response).min() < 0.1 < np.abs(response).max()  # stop bands and pass bands
+
+
+def test_augmentation_pool_is_refused_when_it_leaks_an_eval_codec(params):
+    leaky = {**params, "shift": {**params["shift"], "pools": {"augment": {"mp3": {
+        "family": "channel", "library": "pyav", "codec": "mp3", "container": "mp3", "sample_rate": 16000,
+        "bitrate": 32000}}}}}
+    with pytest.raises(ValueError, match=r"shift.pools.augment uses codec families"):
+        pools.augmentations(leaky)

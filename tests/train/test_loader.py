@@ -40,3 +40,21 @@ def test_a_stage_trained_through_workers_has_the_same_weights(tmp_path, fake_cac
         weights.append(load_file(str(out / "model.safetensors")))
     assert weights[0].keys() == weights[1].keys()
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+def test_augmentation_replaces_the_drawn_share_of_clips_per_sample(tiny_params):
+    tiny_params = tiny_params()
+    """train.common.augment_probability: 0 leaves the batch alone; otherwise each clip is replaced
+    or not by its own seeded draw, so the same global sample gets the same result in any slice."""
+    waves = (np.random.default_rng(0).standard_normal((8, 4000)) * 0.05).astype(np.float32)
+    labels = np.array([0, 1] * 4)
+    off = Objective("base", tiny_params).host_batch(waves, labels, step_seed=5)
+    assert np.array_equal(off.wave.numpy(), waves)
+    params = {**tiny_params, "train": {**tiny_params["train"],
+                                       "common": {**tiny_params["train"]["common"], "augment_probability": 0.5}}}
+    objective = Objective("base", params)
+    on = objective.host_batch(waves, labels, step_seed=5).wave.numpy()
+    changed = [not np.allclose(a, b) for a, b in zip(on, waves)]
+    assert 0 < sum(changed) < len(waves)
+    tail = objective.host_batch(waves[4:], labels[4:], step_seed=5, first_index=4).wave.numpy()
+    assert np.array_equal(tail, on[4:])
