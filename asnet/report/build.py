@@ -68,8 +68,8 @@ def model_cards(results: Results, directory: Path) -> list[str]:
     return names
 
 
-def write_outputs(results: Results, params_path: Path, staging: Path) -> tuple[Built, str]:
-    """Everything of <out> into `staging`; returns the summary and the excerpt text."""
+def write_outputs(results: Results, params_path: Path, staging: Path, report: str) -> tuple[Built, str]:
+    """Everything of <out> into `staging`; returns the summary and the excerpt text (naming `report`)."""
     tables = [t for t in (make(results) for make in TABLES) if t.columns and t.rows]
     claim_results = check_all(results)
     claims = claims_table(claim_results)
@@ -94,7 +94,7 @@ def write_outputs(results: Results, params_path: Path, staging: Path) -> tuple[B
     main = next((t for t in tables if t.name == "main"), None)
     write_text(staging / "REPORT.md", report_markdown(provenance, [claims, *tables], figures, definitions(results),
                                                       list(dict.fromkeys(results.notes)), cards))
-    text = excerpt(main.markdown() if main else "(no models)\n", claims.markdown(), digest)
+    text = excerpt(main.markdown() if main else "(no models)\n", claims.markdown(), digest, report)
     return Built(Path(), len(tables) + 1, len(figures), claim_results, results.notes, len(cards)), text
 
 
@@ -121,7 +121,7 @@ def build_report(params_path: str | Path, results_dir: str | Path, out: str | Pa
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
     try:
-        built, text = write_outputs(results, params_path, staging)
+        built, text = write_outputs(results, params_path, staging, (out / "REPORT.md").as_posix())
         staging.chmod(0o777 & ~_umask())  # mkdtemp makes 0700 directories
         swap_in(staging, out)
     finally:
