@@ -48,7 +48,7 @@ $(STAMP): requirements.txt pyproject.toml
 # count). `dvc commit` then records what was made, so `dvc repro demo_report` finds it up to date.
 DEMO_JOBS ?= 2
 demo: setup
-	ASNET_THREADS=1 snakemake results/demo-paper-excerpt.md --profile workflow/profiles/local \
+	ASNET_THREADS=1 snakemake results/demo-paper-excerpt.md data/code --profile workflow/profiles/local \
 	    --cores $(DEMO_JOBS) --max-threads 1 --resources gpu=$(DEMO_JOBS) --quiet progress
 	dvc commit --force --quiet --with-deps demo_report
 
