@@ -102,7 +102,7 @@ def main(args: argparse.Namespace) -> int:
             for n, s in shift["codecs"].items()}
     runs |= {f"vocoder/{n}": (lambda c, v=make_vocoder(s): v(c, sample_rate, rng), clips)
              for n, s in shift["vocoders"].items()}
-    pool = {**pools.pseudo_outliers(params), **pools.train_shifts(params)}
+    pool = {**pools.pseudo_outliers(params), **pools.train_shifts(params), **pools.augmentations(params)}
     runs |= {f"pool/{n}": (lambda c, t=t: t(c, rng), crops) for n, t in pool.items()}
     results = {}
     for name, (run, inputs) in runs.items():
