@@ -49,7 +49,7 @@ $(STAMP): requirements.txt pyproject.toml
 DEMO_JOBS ?= 2
 demo: setup
 	ASNET_THREADS=1 snakemake results/demo-paper-excerpt.md data/code --profile workflow/profiles/local \
-	    --cores $(DEMO_JOBS) --max-threads 1 --resources gpu=$(DEMO_JOBS) --quiet progress
+	    --cores $(DEMO_JOBS) --max-threads 1 --resources gpu=$(DEMO_JOBS) --quiet rules
 	dvc commit --force --quiet --with-deps demo_report
 
 test: setup
