@@ -4,7 +4,7 @@ Every call writes into a caller-given scratch directory (one per worker task) an
 (float32 wave, native sample rate). `stretch` scales the engine's own phone durations (2.0 =
 half as fast), so a spoof can be paced like the recording it imitates. A failed or hung engine
 raises AudioError("synthesis failed: ..."), which becomes a rejects row. Festival starts slowly
-(~0.2 s), so its requests are batched: one festival process renders many texts with
+(~0.2 s), so its requests are batched: one festival process per voice renders many texts with
 unwind-protect around each, so one bad text cannot sink the batch. All engines are
 deterministic (same text and stretch -> same samples).
 """
@@ -87,31 +87,39 @@ def flite(text: str, voice: str, workdir: Path, stretch: float = 1.0) -> tuple[n
 
 
 def festival_batch(requests: list[tuple[str, str, str, float]], workdir: Path) -> dict[str, tuple[np.ndarray, int] | AudioError]:
-    """Render (key, text, system, stretch) requests in one festival process -> key -> (wave, rate) or AudioError.
+    """Render (key, text, system, stretch) requests -> key -> (wave, rate) or AudioError.
 
-    system is a FESTIVAL_VOICES key; requests are grouped by voice so each voice loads once.
+    system is a FESTIVAL_VOICES key; each voice gets its own festival process, which renders all of
+    its texts. One process per voice, not one for all: kal_diphone's samples vary from run to run
+    when an HTS voice rendered before it in the same process (measured: 7 distinct outputs in 30
+    runs of one batch), and each voice alone is deterministic.
     """
     results: dict[str, tuple[np.ndarray, int] | AudioError] = {}
-    lines, outputs = [], {}
     for system in sorted({request[2] for request in requests}):
-        voice, pacing = FESTIVAL_VOICES[system]
-        lines.append(f"({voice})")
-        for index, (key, text, wanted, stretch) in enumerate(requests):
-            if wanted != system:
-                continue
-            try:
-                words = _checked_text(text)
-            except AudioError as err:
-                results[key] = err
-                continue
-            outputs[key] = workdir / f"festival_{index}.wav"
-            outputs[key].unlink(missing_ok=True)
-            lines.append(pacing.format(stretch=stretch, rate=1 / stretch))
-            lines.append(f'(unwind-protect (utt.save.wave (utt.synth (Utterance Text "{words}")) '
-                         f'"{outputs[key]}" \'riff) nil)')
+        results |= _festival_voice(system, [r for r in enumerate(requests) if r[1][2] == system], workdir)
+    return results
+
+
+def _festival_voice(system: str, requests: list[tuple[int, tuple[str, str, str, float]]],
+                    workdir: Path) -> dict[str, tuple[np.ndarray, int] | AudioError]:
+    """(index, request) pairs of one voice, rendered by one festival process."""
+    voice, pacing = FESTIVAL_VOICES[system]
+    results: dict[str, tuple[np.ndarray, int] | AudioError] = {}
+    lines, outputs = [f"({voice})"], {}
+    for index, (key, text, _, stretch) in requests:
+        try:
+            words = _checked_text(text)
+        except AudioError as err:
+            results[key] = err
+            continue
+        outputs[key] = workdir / f"festival_{index}.wav"
+        outputs[key].unlink(missing_ok=True)
+        lines.append(pacing.format(stretch=stretch, rate=1 / stretch))
+        lines.append(f'(unwind-protect (utt.save.wave (utt.synth (Utterance Text "{words}")) '
+                     f'"{outputs[key]}" \'riff) nil)')
     crash = ""
     if outputs:
-        script = workdir / "festival.scm"
+        script = workdir / f"festival_{system}.scm"
         script.write_text("\n".join(lines) + "\n")
         try:
             subprocess.run(["festival", "--batch", str(script)], capture_output=True, timeout=TIMEOUT_S, check=True)
