@@ -46,8 +46,7 @@ class Run:
     stages: tuple[str, ...]     # training stages in order, each warm-started from the previous one
     corpus: str                 # training corpus
     evaluated: tuple[str, ...]  # stages scored, evaluated and attacked (default: the last one)
-    full_attacks: tuple[str, ...]  # stages attacked with the full suite (the others: the grid suite) and
-                                   # scored on the shift sets (the others: eval only), with the final stage
+    full_attacks: tuple[str, ...]  # stages attacked with the full suite (the others: the grid suite)
     weights: str | None         # published weights file, for a `pretrained` run
     variant: str | None         # which published model the weights are (AASIST, AASIST-L)
     overrides: dict             # the entry's `set:`
@@ -60,10 +59,10 @@ class Run:
         return self.stages[-1]
 
     def shift_tested(self, stage: str) -> bool:
-        """Whether `stage` is scored on the codec/vocoder shift sets: the final stage and the
-        full_attacks ones. The curriculum's middle stages get eval only: each shift set costs a
-        scoring process per checkpoint, and their robustness shows between base and adv."""
-        return stage == self.final or stage in self.full_attacks
+        """Whether `stage` is scored on the codec/vocoder shift sets: the final stage only. Each
+        shift set costs a scoring process per checkpoint, and the tables compare shift sets at the
+        final stage (the curriculum table's shift columns are those every stage shares: none)."""
+        return stage == self.final
 
     def init_of(self, stage: str) -> str | None:
         """The stage whose checkpoint `stage` warm-starts from (None for the first)."""

@@ -555,9 +555,10 @@ def report_stage(params: dict) -> Stage:
 
 
 def demo_runs(params: dict) -> list[Run]:
-    """The runs of params report.demo's entries: what `make demo` builds (no ablation grid). Like
-    the report's other lists, it may name entries runs does not have (then they are not built)."""
-    return [run for run in runs(params) if run.entry in params["report"]["demo"]]
+    """The runs params report.demo names, each by its entry (every seed) or its run id (one seed):
+    what `make demo` builds (no ablation grid). Like the report's other lists, it may name entries
+    runs does not have (then they are not built)."""
+    return [run for run in runs(params) if run.entry in params["report"]["demo"] or run.id in params["report"]["demo"]]
 
 
 def demo_report_stage(params: dict) -> list[Stage]:
@@ -566,7 +567,7 @@ def demo_report_stage(params: dict) -> list[Stage]:
     demo = demo_runs(params)
     if not demo:
         return []
-    entries = " ".join(dict.fromkeys(run.entry for run in demo))
+    entries = " ".join(item for item in params["report"]["demo"] if any(item in (run.entry, run.id) for run in demo))
     return [Stage(
         family="demo_report",
         cmd=f"asnet report --entries {entries} --results results --out {DEMO_REPORT} --excerpt {DEMO_EXCERPT}",

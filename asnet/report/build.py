@@ -111,7 +111,7 @@ def swap_in(staging: Path, out: Path) -> None:
 
 def build_report(params_path: str | Path, results_dir: str | Path, out: str | Path, excerpt_path: str | Path,
                  entries: list[str] | None = None) -> Built:
-    """`entries`: report only these entries of params runs (the demo's report), else all of them."""
+    """`entries`: report only these entries (or runs, `lcnn_s0`) of params runs (the demo's report), else all."""
     params_path, out = Path(params_path), Path(out)
     params = load_params(params_path)
     if entries is not None:
@@ -133,10 +133,20 @@ def build_report(params_path: str | Path, results_dir: str | Path, out: str | Pa
 
 
 def only_entries(run_entries: dict, entries: list[str]) -> dict:
-    unknown = sorted(set(entries) - set(run_entries))
+    """params runs cut to `entries`: each an entry (all its seeds) or a run id <entry>_s<seed> (that seed)."""
+    seeds, unknown = {}, []
+    for item in entries:
+        entry, _, seed = item.rpartition("_s")
+        if item in run_entries:
+            seeds[item] = list(run_entries[item]["seeds"])
+        elif entry in run_entries and seed.isdigit() and int(seed) in run_entries[entry]["seeds"]:
+            seeds.setdefault(entry, []).append(int(seed))
+        else:
+            unknown.append(item)
     if unknown:
-        raise ConfigError(f"--entries names entries that params runs does not have: {', '.join(unknown)}")
-    return {name: spec for name, spec in run_entries.items() if name in entries}
+        raise ConfigError(f"--entries names entries or runs that params runs does not have: {', '.join(unknown)}")
+    return {name: {**spec, "seeds": [s for s in spec["seeds"] if s in seeds[name]]}
+            for name, spec in run_entries.items() if name in seeds}
 
 
 def _umask() -> int:

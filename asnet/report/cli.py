@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", default="results", help="the DAG's results directory (models/, metrics/, ...)")
     parser.add_argument("--out", default="results/paper", help="output directory, replaced as a whole")
     parser.add_argument("--excerpt", help="README excerpt file (default: <out's parent>/paper-excerpt.md)")
-    parser.add_argument("--entries", nargs="+", help="report only these entries of params runs (default: all)")
+    parser.add_argument("--entries", nargs="+",
+                        help="report only these entries of params runs, or runs of them (lcnn_s0); default: all")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -9,10 +9,10 @@ that tracks it.
       claims: {attack: pgd_linf, eps: 0.002, min_clips: 200}   # the claims suite's result behind "adversarial
                                                      # EER (PGD)"; clips per compared group a firm verdict needs
       bootstrap: {resamples: 1000, seed: 0}          # the paired bootstrap of the claims check
-      demo: [asnet, lcnn, rawnet2, trivial, aasist_published]   # the entries of the demo's report
+      demo: [asnet, lcnn_s0, trivial]   # the entries (all seeds) or runs of the demo's report
 
 `demo` is read by the stage registry (asnet.pipeline): stage demo_report runs `asnet report
---entries` with those entries; it is checked here like the other lists.
+--entries` with those entries and runs; it is checked here like the other lists.
 
 Entries named here need not be in params `runs` (a baseline not trained yet is reported as
 missing); the section itself must be complete and well-typed.

@@ -241,7 +241,8 @@ def test_the_claims_suite_attacks_the_checkpoints_the_claims_check_compares():
     assert claimed == expected and claimed
     deps = {s.name: set(s.deps) for s in STAGES if s.name in ("report", "demo_report")}
     assert "results/claim_attacks" in deps["report"]  # the whole grid reads the folder
-    assert {f"results/claim_attacks/{c.split('/')[0]}" for c in claimed} <= deps["demo_report"]
+    demo = {run.id for run in pipeline.demo_runs(PARAMS)}
+    assert {f"results/claim_attacks/{c.split('/')[0]}" for c in claimed if c.split("/")[0] in demo} <= deps["demo_report"]
     assert all("--suite claim" in s.cmd for s in STAGES if s.rule_name == "claim_attack")
 
 
@@ -316,3 +317,11 @@ def test_the_demo_report_reads_the_demo_runs_only():
     read = {Path(d).parts[2] for d in stage.deps if d.startswith("results/")}
     assert read == demo and demo < {run.id for run in pipeline.runs(PARAMS)}
     assert not any(run.entry.startswith("cmra_") for run in pipeline.demo_runs(PARAMS)), "the demo has no ablation grid"
+
+
+def test_the_demo_names_entries_or_single_runs():
+    params = copy.deepcopy(PARAMS)
+    params["report"]["demo"] = ["asnet", "lcnn_s1", "no_such_entry"]
+    assert [run.id for run in pipeline.demo_runs(params)] == ["asnet_s0", "asnet_s1", "asnet_s2", "lcnn_s1"]
+    stage = next(s for s in pipeline.stages(params) if s.name == "demo_report")
+    assert "--entries asnet lcnn_s1 " in stage.cmd

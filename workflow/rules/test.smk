@@ -80,6 +80,7 @@ if "attack" in REGISTRY:
             REGISTRY.log("attack"),
         wildcard_constraints:
             **REGISTRY.constraints("attack"),
+        priority: 1
         threads: REGISTRY.threads("attack")
         resources:
             **REGISTRY.resources("attack"),
@@ -102,6 +103,7 @@ if "claim_attack" in REGISTRY:
             REGISTRY.log("claim_attack"),
         wildcard_constraints:
             **REGISTRY.constraints("claim_attack"),
+        priority: 1
         threads: REGISTRY.threads("claim_attack")
         resources:
             **REGISTRY.resources("claim_attack"),

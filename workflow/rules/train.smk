@@ -14,6 +14,8 @@ if "train" in REGISTRY:
             REGISTRY.log("train"),
         wildcard_constraints:
             **REGISTRY.constraints("train"),
+        # first: each run's curriculum is a chain of stages, the longest path of the DAG; scoring jobs fill the gaps
+        priority: 2
         threads: REGISTRY.threads("train")
         resources:
             **REGISTRY.resources("train"),
