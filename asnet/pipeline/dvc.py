@@ -77,7 +77,7 @@ class Flow(list):
 
 
 class FlowMap(dict):
-    """A mapping dumped on one line: a foreach member's dims."""
+    """A mapping dumped on one line (wrapped at the width): a foreach member's dims, a plot's properties."""
 
 
 class Dumper(yaml.SafeDumper):
@@ -120,7 +120,8 @@ def render(params: dict) -> str:
                for name, members in families.items()}
     from asnet.report.dvc_plots import plot_entries  # light: names only
 
-    document = {"stages": entries, "plots": plot_entries(params, out=REPORT)}
+    plots = [{name: FlowMap(props) for name, props in plot.items()} for plot in plot_entries(params, out=REPORT)]
+    document = {"stages": entries, "plots": plots}
     return HEADER + yaml.dump(document, Dumper=Dumper, sort_keys=False, width=120)
 
 
