@@ -1,6 +1,6 @@
-# `make demo` reproduces the demo's report on the embedded demo corpus (ASNet's seeds, the baselines
-# and their attacks; `dvc repro report` is the whole paper grid, ablations included); `make test`
-# runs every test.
+# `make demo` reproduces the demo's report on the embedded demo corpus (params report.demo: ASNet's
+# seeds, an LCNN, the shortcut audit and their attacks; `dvc repro report` is the whole paper grid,
+# ablations and the other baselines included); `make test` runs every test.
 # Both set everything up first (Debian packages, venv, pinned Python packages) and are safe to repeat.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
