@@ -123,9 +123,15 @@ class FrontEnd(nn.Module):
 
 def map_chunks(function, chunks: list[tuple]) -> list:
     """[function(*chunk) for chunk in chunks]; on CPU with n > 1 intra-op threads, on n Python
-    threads with one intra-op thread each (module docstring), restored afterwards."""
+    threads with one intra-op thread each (module docstring), restored afterwards.
+
+    Not when autograd records the chunks (a wave that requires grad: the PGD of the adv stage):
+    autograd orders a backward pass by per-thread sequence numbers, so which worker took which
+    chunk decided the order in which the wave's gradient contributions were summed. The adv
+    stage's weights then came out one way or another from run to run (1 run in 6 measured)."""
     threads = torch.get_num_threads()
-    if len(chunks) < 2 or threads < 2 or chunks[0][0].device.type != "cpu":
+    recorded = torch.is_grad_enabled() and any(t is not None and t.requires_grad for chunk in chunks for t in chunk)
+    if len(chunks) < 2 or threads < 2 or chunks[0][0].device.type != "cpu" or recorded:
         return [function(*chunk) for chunk in chunks]
     # grad, inference and autocast modes are per thread: the workers take the caller's
     grad, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()

@@ -96,6 +96,30 @@ def test_chunks_on_threads_give_the_one_thread_bytes_and_gradients(features_para
     assert all(t.is_inference() for t in inferred) and torch.get_num_threads() == threads
 
 
+def test_chunks_autograd_records_stay_on_the_calling_thread():
+    """Autograd orders a backward pass by per-thread sequence numbers: chunks recorded on pool
+    threads summed the wave's gradient in an order that changed from run to run (the adv stage's
+    PGD). Chunks with a wave that requires grad run on the caller's thread, the others on workers."""
+    import threading
+
+    from asnet.features.frontend import map_chunks
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        def ran_on(*waves: torch.Tensor) -> set[int]:
+            idents = map_chunks(lambda wave, mask: threading.get_ident(), [(w, None) for w in waves])
+            return set(idents)
+
+        caller = {threading.get_ident()}
+        assert ran_on(*torch.zeros(4, 1, 8).requires_grad_(True).unbind()) == caller
+        assert caller.isdisjoint(ran_on(*torch.zeros(4, 1, 8).unbind()))
+        with torch.no_grad():
+            assert caller.isdisjoint(ran_on(*torch.zeros(4, 1, 8).requires_grad_(True).unbind()))
+    finally:
+        torch.set_num_threads(threads)
+
+
 @pytest.mark.parametrize("view", [(0, 0), (0, 1), (1, slice(None))], ids=["logmel", "phase", "prosody"])
 def test_each_view_passes_a_finite_nonzero_gradient_to_the_wave(frontend, view):
     wave = speechlike(4000, 0)[None].requires_grad_(True)
