@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
             print(s.name)
         return 0
     if args.action == "digest":
-        for path, digest in code_digests(all_stages).items():
+        for path, digest in code_digests(all_stages, params).items():
             write_text(path, digest)
         return 0
     text = render(params)

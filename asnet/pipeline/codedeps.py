@@ -1,12 +1,14 @@
 """Code dependencies: which asnet source files a stage's command can execute, found by reading
 import statements (function-level imports too), and the digest text that stands for them in DVC.
 
-A stage reruns exactly when code it can execute changes: DVC sees that code through one digest
-file per stage (registry.code_digest_stage writes them), Snakemake through the files themselves.
+A stage reruns exactly when code it can execute (or a params value it reads) changes: DVC sees
+both through one digest file per stage (registry.code_digest_stage writes them), Snakemake through
+the files themselves and the values.
 """
 from __future__ import annotations
 
 import ast
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,7 +67,10 @@ def stage_code(modules: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({f for module in ("asnet.cli", *modules) for f in code_deps(module)}))
 
 
-def digest_text(files: tuple[str, ...], spec: str = "") -> str:
+def digest_text(files: tuple[str, ...], spec: str = "", values: dict | None = None) -> str:
     """`sha256  path` per file (sha256sum's format), read from the working directory (a scratch
-    workspace hashes its own copies), then the run spec line the stage also depends on, if any."""
-    return "".join(f"{file_sha256(f)}  {f}\n" for f in files) + (f"# {spec}\n" if spec else "")
+    workspace hashes its own copies), then the run spec line the stage also depends on, if any,
+    then `# params <key>: <value as JSON>` per params key it reads."""
+    lines = [f"{file_sha256(f)}  {f}" for f in files] + ([f"# {spec}"] if spec else [])
+    lines += [f"# params {key}: {json.dumps(value, sort_keys=True)}" for key, value in (values or {}).items()]
+    return "".join(line + "\n" for line in lines)

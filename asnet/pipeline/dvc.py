@@ -23,6 +23,7 @@ HEADER = (
 )
 LOCK_ENTRY = re.compile(r"^  (\S+):\n?$", re.M)  # a stage's entry under dvc.lock's `stages:`
 LONG = 8  # a longer list of deps is written on wrapped lines
+PARAMS_FILE = "params.yaml"
 PLACEHOLDER = re.compile(r"\$\{item\.(\w+)\}")
 
 
@@ -30,8 +31,10 @@ def dvc_stage(stage: Stage) -> dict:
     """The stage as DVC sees it once its family is expanded."""
     deps = stage.dvc_deps
     entry: dict = {"cmd": stage.cmd, "deps": Flow(deps) if len(deps) > LONG else list(deps)}
-    if stage.params:
-        entry["params"] = Flow(stage.params)  # often dozens of leaf keys: a wrapped line reads better
+    if stage.params and not stage.digest:
+        # code_digests, the one stage without a digest, tracks the whole file; every other stage
+        # tracks its keys through its digest (registry.code_digest_stage)
+        entry["params"] = [{PARAMS_FILE: None}]
     if stage.outs or stage.persist:
         entry["outs"] = list(stage.outs) + [{p: {"cache": False, "persist": True}} for p in stage.persist]
     if stage.metrics:
@@ -81,7 +84,8 @@ class FlowMap(dict):
 
 
 class Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data) -> bool:
+        return True  # a value shared by several entries is written out each time, never as &id/*id
 
 
 Dumper.add_representer(Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))

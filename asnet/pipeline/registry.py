@@ -57,7 +57,7 @@ class Stage:
     param_dims: tuple[str, ...] = ()  # the dims that name a params key it reads (shift.codecs.<name>)
     rule: str = ""                 # Snakemake rule (default: the family)
     wildcards: tuple[tuple[str, str], ...] = ()  # its Snakemake wildcards
-    digest: str = ""               # its code digest file (under CODE_DIGESTS); "" for none
+    digest: str = ""               # its digest file under CODE_DIGESTS (code_digest_stage); "" for none
     spec: str = ""                 # the run entry it builds from (part of its digest: overrides, config)
     deps: tuple[str, ...] = ()     # data inputs (outputs of other stages or raw files)
     outs: tuple[str, ...] = ()     # cached outputs
@@ -177,8 +177,10 @@ def shift_dir(corpus: str, test_set: str) -> str:
     return f"{cache_dir(corpus)}/{test_set}"
 
 
-def digest_path(*parts: str) -> str:
-    return f"{CODE_DIGESTS}/{'/'.join(parts)}.sha256"
+def digest_path(stage: Stage) -> str:
+    """data/code/<family>[/<key dim values>].sha256: one file per stage, as its key names it."""
+    values = dict(stage.dims)
+    return f"{CODE_DIGESTS}/{'/'.join((stage.family, *(values[k] for k in stage.key)))}.sha256"
 
 
 # ---------------------------------------------------------------- the stages
@@ -212,11 +214,11 @@ def stages(params: dict) -> list[Stage]:
     all_stages.append(report_stage(params))
     all_stages += demo_report_stage(params)
     coded = [with_code(s) for s in all_stages]
-    return [code_digest_stage(coded, params), *coded]
+    return [code_digest_stage(params), *coded]
 
 
 def with_code(stage: Stage) -> Stage:
-    return Stage(**{**stage.__dict__, "code": stage_code(stage.modules)})
+    return Stage(**{**stage.__dict__, "code": stage_code(stage.modules), "digest": digest_path(stage)})
 
 
 def suffix(run: Run, params: dict) -> str:
@@ -238,7 +240,7 @@ def download_stage(corpus: str) -> Stage:
     return Stage(
         family=f"download_{corpus}", rule="download", wildcards=(("corpus", corpus),),
         cmd=f"asnet download {corpus} --out data/raw/{corpus}",
-        modules=("asnet.data.download",), digest=digest_path("download"),
+        modules=("asnet.data.download",),
         persist=(f"data/raw/{corpus}/{DOWNLOAD_MARKER}",),
         runtime_min=24 * 60, threads=1, mem_mb=2000,
     )
@@ -251,7 +253,7 @@ def prepare_stage(corpus: str, params: dict) -> Stage:
             family=f"prepare_{corpus}",
             cmd=f"asnet prepare {corpus} --out {out}",
             modules=("asnet.data.prepare", "asnet.data.demo.build"),  # the adapter is imported by name
-            digest=digest_path(f"prepare_{corpus}"),
+           
             # Separate outputs, so the cache can depend on the manifest alone (it checks every clip's
             # sha256) instead of DVC walking the audio directory once more on every `dvc repro`.
             outs=(f"{out}/audio", f"{out}/manifest.csv", f"{out}/rejects.csv", f"{out}/stats.json"),
@@ -261,7 +263,7 @@ def prepare_stage(corpus: str, params: dict) -> Stage:
     return Stage(
         family=f"prepare_{corpus}", rule="prepare", wildcards=(("corpus", corpus),),
         cmd=f"asnet prepare {corpus} --raw data/raw/{corpus} --out {out}",
-        modules=("asnet.data.prepare", adapter_module(corpus)), digest=digest_path("prepare", corpus),
+        modules=("asnet.data.prepare", adapter_module(corpus)),
         deps=(f"data/raw/{corpus}/{DOWNLOAD_MARKER}",),
         outs=(out,),
         # params.yaml must have it once the corpus is selected (README)
@@ -281,7 +283,7 @@ def custom_prepare_stage(corpus: str, params: dict) -> Stage:
     return Stage(
         family=f"prepare_{corpus}", rule="prepare", wildcards=(("corpus", corpus),),
         cmd=f"asnet prepare custom --name {corpus} --out {prepared_dir(corpus)}",
-        modules=("asnet.data.prepare", "asnet.data.adapters.custom"), digest=digest_path("prepare", corpus),
+        modules=("asnet.data.prepare", "asnet.data.adapters.custom"),
         deps=(section["protocol"], section["root"]),
         outs=(prepared_dir(corpus),),
         params=read_keys(params, f"prepare_{corpus}"),
@@ -294,7 +296,7 @@ def cache_stage(corpus: str, params: dict) -> Stage:
     return Stage(
         family=f"cache_{corpus}", rule="cache", wildcards=(("corpus", corpus),),
         cmd=f"asnet cache --manifest {manifest_of(corpus)} --out {cache_dir(corpus)}",
-        modules=("asnet.data.cache",), digest=digest_path("cache"),
+        modules=("asnet.data.cache",),
         deps=(manifest_of(corpus) if demo else prepared_dir(corpus),),
         outs=tuple(f"{cache_dir(corpus)}/{s}" for s in SPLITS),
         params=("base.sample_rate",),
@@ -323,7 +325,7 @@ def shift_stages(params: dict) -> list[Stage]:
             family=f"shift_{kind}", rule="shift", dims=(("name", name),), key=("name",), param_dims=("name",),
             wildcards=(("corpus", corpus), ("set", f"{kind}_{name}")),
             cmd=f"asnet shift {kind} --name {name} --shards {source} --out {shift_dir(corpus, f'{kind}_{name}')}",
-            modules=("asnet.shift.cli",), digest=digest_path("shift"),
+            modules=("asnet.shift.cli",),
             deps=(source,),
             outs=(shift_dir(corpus, f"{kind}_{name}"),),
             params=("base.sample_rate", "shift.seed", "shift.clips_per_system", f"shift.{section}.{name}"),
@@ -352,9 +354,13 @@ def train_params(run: Run, stage: str, params: dict) -> tuple[str, ...]:
 
 
 def train_family(run: Run, stage: str, params: dict) -> str:
-    """train_<curriculum stage> for ASNet configs; train_<baseline> (a baseline's own config)."""
+    """train_<curriculum stage> for ASNet configs (train_<stage>_from_<init> when a run skips the
+    curriculum stages before it: the ablations' adv from base); train_<baseline> (a baseline's
+    own config)."""
     if run.config == "model":
-        return f"train_{stage}{suffix(run, params)}"
+        level, init = CURRICULUM.index(stage), run.init_of(stage)
+        skipped = f"_from_{init}" if init and init != CURRICULUM[level - 1] else ""
+        return f"train_{stage}{skipped}{suffix(run, params)}"
     name = run.config.rsplit(".", 1)[-1]
     return f"train_{name}{'' if stage == 'base' else '_' + stage}{suffix(run, params)}"
 
@@ -377,7 +383,7 @@ def train_stages(run: Run, params: dict) -> list[Stage]:
             cmd=f"asnet train --run {run.id} --stage {stage} --cache {cache} --out {ckpt}"
             f" --live {live}{init}",
             modules=("asnet.train.cli", architecture_module(lookup(params, run.config))),
-            digest=digest_path("train", run.id), spec=run_spec(run, params),
+            spec=run_spec(run, params),
             deps=(f"{cache}/train", f"{cache}/dev") + ((checkpoint_dir(run.id, previous),) if previous else ()),
             outs=(ckpt,),
             params=train_params(run, stage, params),
@@ -396,7 +402,7 @@ def import_stage(run: Run, params: dict) -> Stage:
         wildcards=(("run", run.id), ("stage", PRETRAINED)),
         cmd=f"asnet import aasist --run {run.id} --weights {run.weights} --variant {run.variant} --cache {cache}"
         f" --out {checkpoint_dir(run.id, PRETRAINED)}",
-        modules=("asnet.train.importer",), digest=digest_path("import", run.id), spec=run_spec(run, params),
+        modules=("asnet.train.importer",), spec=run_spec(run, params),
         deps=(run.weights, f"{published}/{run.variant}.conf", f"{published}/SHA256SUMS", f"{cache}/dev"),
         outs=(checkpoint_dir(run.id, PRETRAINED),),
         params=read_keys(params, "base.sample_rate", run.config, *CALIBRATION_PARAMS),
@@ -433,7 +439,7 @@ def score_stage(run: Run, stage: str, test_set: str, shards: str, params: dict) 
         **unit_dims(run, stage, test_set),
         cmd=f"asnet score --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --out {out[0]}{subset}",
         modules=("asnet.eval.score", architecture_module(lookup(params, run.config))),
-        digest=digest_path("score", run.id, stage),
+       
         deps=(checkpoint_dir(run.id, stage), shards),
         outs=out,
         params=SCORE_PARAMS + (("eval.test_subset_seed",) if subset else ()),
@@ -463,7 +469,7 @@ def evaluate_stage(run: Run, stage: str, test_set: str, params: dict) -> Stage:
         **{**unit_dims(run, stage, test_set),  # its outputs: dev.json and eval.json, no set in the rule
            **({"wildcards": (("run", run.id), ("stage", stage))} if kind == "eval" else {})},
         cmd=cmd,
-        modules=("asnet.eval.evaluate",), digest=digest_path("evaluate"),
+        modules=("asnet.eval.evaluate",),
         deps=(scores_path(run.id, stage, test_set), *clean, checkpoint) + ((prepared_dir(corpus),) if asv else ()),
         metrics=tuple(metrics_path(run.id, stage, name) for name in sets),
         params=EVALUATE_PARAMS,
@@ -506,7 +512,7 @@ def suite_stage(run: Run, stage: str, params: dict, suite: str, family: str, rul
         dims=(("ckpt", f"{run.id}/{stage}"),), key=("ckpt",), wildcards=(("run", run.id), ("stage", stage)),
         cmd=f"asnet attack --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --suite {suite} --out {out}",
         modules=("asnet.attacks.cli", architecture_module(lookup(params, run.config))),
-        digest=digest_path("attack", run.id, stage),
+       
         deps=(checkpoint_dir(run.id, stage), shards),
         outs=(out,),
         params=read_keys(params, "attack", "base.sample_rate", "eval.ece_bins"),
@@ -546,7 +552,7 @@ def report_stage(params: dict) -> Stage:
     return Stage(
         family="report",
         cmd=f"asnet report --results results --out {REPORT} --excerpt {EXCERPT}",
-        modules=("asnet.report.cli",), digest=digest_path("report"),
+        modules=("asnet.report.cli",),
         deps=tuple(f"results/{k}" for k in REPORT_INPUTS if any(i.startswith(f"results/{k}/") for i in made)),
         outs=(REPORT, EXCERPT),
         params=report_params(params),
@@ -571,7 +577,7 @@ def demo_report_stage(params: dict) -> list[Stage]:
     return [Stage(
         family="demo_report",
         cmd=f"asnet report --entries {entries} --results results --out {DEMO_REPORT} --excerpt {DEMO_EXCERPT}",
-        modules=("asnet.report.cli",), digest=digest_path("report"),
+        modules=("asnet.report.cli",),
         deps=tuple(i for run in demo for i in run_inputs(run, params)),
         outs=(DEMO_REPORT, DEMO_EXCERPT),
         params=report_params(params),
@@ -588,38 +594,35 @@ def adapter_module(corpus: str) -> str:
 
 
 # ---------------------------------------------------------------- code digests
-def code_digest_stage(coded: list[Stage], params: dict) -> Stage:
-    """One digest file per stage (shared where stages run the same code from the same run entry):
-    the sha256 of each source file its command can run, and its run's entry.
+def code_digest_stage(params: dict) -> Stage:
+    """One digest file per stage: the sha256 of each source file its command can run, its run's
+    entry, and the value of each params key it reads (Stage.params).
 
-    In dvc.yaml a stage depends on its digest instead of on its ~40 source files: DVC re-reads and
-    rewrites the whole dvc.lock after every stage it runs, and the source files were four fifths
-    of the lock's entries. A code edit reruns this stage, then exactly the stages whose digest
-    changed. Snakemake, which keeps no lock, takes the source files themselves as inputs
-    (workflow/rules/) and runs this stage only so that `dvc commit` finds its output."""
-    architectures = sorted({f"{run.config}.architecture" for run in runs(params)})
+    In dvc.yaml a stage depends on its digest instead of on its ~40 source files and its params
+    keys, and this stage alone tracks params.yaml (all of it). DVC re-reads and rewrites the whole
+    dvc.lock after every stage it runs, and it parses params.yaml and searches the whole tree once
+    per tracked key of every stage on every `dvc repro`: per-stage params were 60 % of a no-op
+    repro of the demo (7-8 s). A code or params edit reruns this stage, then exactly the stages
+    whose digest changed. Snakemake, which keeps no lock, takes the source files as inputs and
+    the params values as rerun triggers (workflow/rules/) and runs this stage only so that
+    `dvc commit` finds its output."""
     return Stage(
         family="code_digests",
         cmd="python -m asnet.pipeline digest --params params.yaml",
         modules=(),
         deps=("asnet",),
         outs=(CODE_DIGESTS,),
-        params=("runs", "corpora", "report.demo", *architectures),
+        params=tuple(params),  # every section: DVC tracks the whole file (asnet.pipeline.dvc)
         mem_mb=1000, runtime_min=5, threads=1,
     )
 
 
-def code_digests(all_stages: list[Stage]) -> dict[str, str]:
+def code_digests(all_stages: list[Stage], params: dict) -> dict[str, str]:
     """Digest file -> its text (asnet.pipeline.codedeps.digest_text)."""
     from asnet.pipeline.codedeps import digest_text
 
-    texts: dict[str, str] = {}
-    for s in all_stages:
-        if s.digest:
-            text = digest_text(s.code, s.spec)
-            if texts.setdefault(s.digest, text) != text:
-                raise ValueError(f"stages sharing {s.digest} run different code ({s.name})")
-    return texts
+    return {s.digest: digest_text(s.code, s.spec, {key: param_value(params, key) for key in s.params})
+            for s in all_stages if s.digest}
 
 
 def check_all_outputs_unique(all_stages: list[Stage]) -> None:

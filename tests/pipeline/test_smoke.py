@@ -143,7 +143,8 @@ def test_every_param_is_read_by_a_stage_that_tracks_it(dvc_run):
         command, key = line.split("\t")
         stage = by_arguments.get(tuple(command.split()))
         assert stage is not None, f"a process that is no stage read params: {command}"
-        read_by[key].add(stage)
+        if stage.digest:  # code_digests reads every value, to write each stage's into its digest
+            read_by[key].add(stage)
     unread = []
     for key in leaves(params):
         if structural(key):
