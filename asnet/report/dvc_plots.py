@@ -19,13 +19,13 @@ from asnet.report.collect import SANITY_ONLY, default_stage, entry_roles, first_
 from asnet.report.config import ReportConfig
 from asnet.runs import test_set_names
 
-BUDGET = "budget (eps; SNR dB for L2 attacks)"
+BUDGET = "eps (SNR dB for L2 attacks)"
 KINDS = {  # directory -> [(plot id prefix, x, y, x label, y label)]
     "det": [("det", "far_deviate", "frr_deviate", "FAR: spoofs accepted (normal deviate)",
              "FRR: bona fide rejected (normal deviate)"),
             ("roc", "far_pct", "tpr_pct", "FAR: spoofs accepted (%)", "bona fide accepted (%)")],
-    "robustness": [("robust_accuracy", "budget", "robust_accuracy_pct", BUDGET, "robust accuracy (%)"),
-                   ("robust_eer", "budget", "robust_eer_pct", BUDGET, "robust EER (%)")],
+    # both measures of an attack in one plot (DVC draws each field of a file as a line of its own)
+    "robustness": [("robustness", "budget", ["robust_accuracy_pct", "robust_eer_pct"], BUDGET, "robust accuracy, EER (%)")],
     "risk_coverage": [("risk_coverage", "coverage", "risk_pct", "coverage", "risk on kept clips (%)")],
 }
 

@@ -50,7 +50,9 @@ def test_plot_entries_overlay_each_directory():
     entries = entries_for(["det/eval/asnet.csv", "det/eval/lcnn.csv", "robustness/pgd_linf/asnet-base.csv",
                            "risk_coverage/asnet.csv"], "results/paper/plots")
     ids = [next(iter(e)) for e in entries]
-    assert ids == ["det_eval", "roc_eval", "risk_coverage", "robust_accuracy_pgd_linf", "robust_eer_pgd_linf"]
+    assert ids == ["det_eval", "roc_eval", "risk_coverage", "robustness_pgd_linf"]
+    assert entries[3]["robustness_pgd_linf"]["y"] == {
+        "results/paper/plots/robustness/pgd_linf/asnet-base.csv": ["robust_accuracy_pct", "robust_eer_pct"]}
     det = entries[0]["det_eval"]
     assert det["template"] == "simple" and det["x"] == "far_deviate"
     assert det["y"] == {"results/paper/plots/det/eval/asnet.csv": "frr_deviate",
