@@ -20,6 +20,7 @@ from pathlib import Path
 from asnet.models import architecture_module
 from asnet.pipeline.codedeps import stage_code
 from asnet.runs import PRETRAINED, Run, lookup, runs, test_set_names
+from asnet.utils import DEFAULT_PARAMS
 
 CURRICULUM = ("base", "sam", "energy", "ood", "adv")
 DEMO = "demo"  # the embedded corpus: built from Debian packages, nothing to download
@@ -31,6 +32,7 @@ ASV_SCORES = "asv_scores/eval.txt"
 REPORT, EXCERPT = "results/paper", "results/paper-excerpt.md"  # the excerpt is pasted into the README
 DEMO_REPORT, DEMO_EXCERPT = "results/demo-paper", "results/demo-paper-excerpt.md"
 CODE_DIGESTS = "data/code"  # code_digest_stage's output: what DVC sees of each stage's source files
+CODE_DIGEST_FAMILY = "code_digests"  # the stage that writes them, the one without a digest of its own
 # Params the registry itself reads: they shape the DAG (which stages exist, their names, commands
 # and inputs) rather than what a stage computes, so DVC tracks them through the rendered stages
 # (and a run's entry through its code digest): a new seed is a new run's stages, and the other
@@ -57,7 +59,6 @@ class Stage:
     param_dims: tuple[str, ...] = ()  # the dims that name a params key it reads (shift.codecs.<name>)
     rule: str = ""                 # Snakemake rule (default: the family)
     wildcards: tuple[tuple[str, str], ...] = ()  # its Snakemake wildcards
-    digest: str = ""               # its digest file under CODE_DIGESTS (code_digest_stage); "" for none
     spec: str = ""                 # the run entry it builds from (part of its digest: overrides, config)
     deps: tuple[str, ...] = ()     # data inputs (outputs of other stages or raw files)
     outs: tuple[str, ...] = ()     # cached outputs
@@ -81,6 +82,15 @@ class Stage:
     @property
     def rule_name(self) -> str:
         return self.rule or self.family
+
+    @property
+    def digest(self) -> str:
+        """Its digest file, data/code/<family>[/<key dim values>].sha256 (code_digest_stage writes
+        them all); "" for code_digests itself."""
+        if self.family == CODE_DIGEST_FAMILY:
+            return ""
+        values = dict(self.dims)
+        return f"{CODE_DIGESTS}/{'/'.join((self.family, *(values[k] for k in self.key)))}.sha256"
 
     @property
     def dvc_deps(self) -> tuple[str, ...]:
@@ -177,12 +187,6 @@ def shift_dir(corpus: str, test_set: str) -> str:
     return f"{cache_dir(corpus)}/{test_set}"
 
 
-def digest_path(stage: Stage) -> str:
-    """data/code/<family>[/<key dim values>].sha256: one file per stage, as its key names it."""
-    values = dict(stage.dims)
-    return f"{CODE_DIGESTS}/{'/'.join((stage.family, *(values[k] for k in stage.key)))}.sha256"
-
-
 # ---------------------------------------------------------------- the stages
 def corpora(params: dict) -> list[str]:
     """Every corpus the DAG prepares: the training corpus, each run's, then the test corpora."""
@@ -218,7 +222,7 @@ def stages(params: dict) -> list[Stage]:
 
 
 def with_code(stage: Stage) -> Stage:
-    return Stage(**{**stage.__dict__, "code": stage_code(stage.modules), "digest": digest_path(stage)})
+    return Stage(**{**stage.__dict__, "code": stage_code(stage.modules)})
 
 
 def suffix(run: Run, params: dict) -> str:
@@ -253,7 +257,6 @@ def prepare_stage(corpus: str, params: dict) -> Stage:
             family=f"prepare_{corpus}",
             cmd=f"asnet prepare {corpus} --out {out}",
             modules=("asnet.data.prepare", "asnet.data.demo.build"),  # the adapter is imported by name
-           
             # Separate outputs, so the cache can depend on the manifest alone (it checks every clip's
             # sha256) instead of DVC walking the audio directory once more on every `dvc repro`.
             outs=(f"{out}/audio", f"{out}/manifest.csv", f"{out}/rejects.csv", f"{out}/stats.json"),
@@ -439,7 +442,6 @@ def score_stage(run: Run, stage: str, test_set: str, shards: str, params: dict) 
         **unit_dims(run, stage, test_set),
         cmd=f"asnet score --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --out {out[0]}{subset}",
         modules=("asnet.eval.score", architecture_module(lookup(params, run.config))),
-       
         deps=(checkpoint_dir(run.id, stage), shards),
         outs=out,
         params=SCORE_PARAMS + (("eval.test_subset_seed",) if subset else ()),
@@ -512,7 +514,6 @@ def suite_stage(run: Run, stage: str, params: dict, suite: str, family: str, rul
         dims=(("ckpt", f"{run.id}/{stage}"),), key=("ckpt",), wildcards=(("run", run.id), ("stage", stage)),
         cmd=f"asnet attack --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --suite {suite} --out {out}",
         modules=("asnet.attacks.cli", architecture_module(lookup(params, run.config))),
-       
         deps=(checkpoint_dir(run.id, stage), shards),
         outs=(out,),
         params=read_keys(params, "attack", "base.sample_rate", "eval.ece_bins"),
@@ -607,8 +608,8 @@ def code_digest_stage(params: dict) -> Stage:
     the params values as rerun triggers (workflow/rules/) and runs this stage only so that
     `dvc commit` finds its output."""
     return Stage(
-        family="code_digests",
-        cmd="python -m asnet.pipeline digest --params params.yaml",
+        family=CODE_DIGEST_FAMILY,
+        cmd=f"python -m asnet.pipeline digest --params {DEFAULT_PARAMS}",
         modules=(),
         deps=("asnet",),
         outs=(CODE_DIGESTS,),

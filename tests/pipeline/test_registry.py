@@ -177,7 +177,7 @@ def test_a_code_digest_changes_exactly_when_its_stages_code_does(tmp_path, monke
     assert 0 < len(changed) < len(before)
 
 
-def test_a_params_value_changes_exactly_the_digests_of_the_stages_that_read_it(tmp_path, monkeypatch):
+def test_a_params_value_changes_exactly_the_digests_of_the_stages_that_read_it(monkeypatch):
     """DVC tracks a stage's params keys through its digest: one value edited changes the digest
     of each stage that reads the key and of no other."""
     monkeypatch.chdir(ROOT)
