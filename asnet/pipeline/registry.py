@@ -210,7 +210,7 @@ def stages(params: dict) -> list[Stage]:
         all_stages += train_stages(run, params)
         for stage in run.evaluated:
             for name, shards in test_sets(run, params, stage).items():
-                all_stages += [score_stage(run, stage, name, shards, params), evaluate_stage(run, stage, name, params)]
+                all_stages.append(score_stage(run, stage, name, shards, params))
             if run.attacked:
                 all_stages.append(attack_stage(run, stage, params))
             if claim_attacked(run, stage, params):
@@ -432,50 +432,40 @@ def unit_dims(run: Run, stage: str, test_set: str) -> dict:
 
 
 def score_stage(run: Run, stage: str, test_set: str, shards: str, params: dict) -> Stage:
-    """Scores one test set with one checkpoint: a new test set adds its own units."""
-    subset = f" --clips-per-system {run.clips_per_system}" if run.clips_per_system else ""
+    """One checkpoint on one test set: `asnet score` writes its scores, then `asnet evaluate` their
+    metrics. A unit per (checkpoint, test set), so a new test set adds its own units and nothing
+    else reruns; scoring and its metrics are one unit because DVC's fixed cost per stage (a lock
+    and a status check of each input and output on every `dvc repro`) would otherwise double for
+    the DAG's most numerous units. The eval split's unit also writes the dev metrics (from the
+    checkpoint's own dev scores); a shift set's also reads the clean eval scores (energy
+    OOD-AUROC); a test corpus goes through the leakage guard that refuses a training corpus as
+    cross-corpus."""
     kind = set_kind(test_set, params)  # a family per kind: each is a full checkpoint x set matrix
-    out = score_outputs(run.id, stage, test_set)
-    return Stage(
-        family=f"score{'' if kind == 'eval' else '_' + kind}{'_subset' if subset else ''}{suffix(run, params)}",
-        rule="score",
-        **unit_dims(run, stage, test_set),
-        cmd=f"asnet score --checkpoint {checkpoint_dir(run.id, stage)} --shards {shards} --out {out[0]}{subset}",
-        modules=("asnet.eval.score", architecture_module(lookup(params, run.config))),
-        deps=(checkpoint_dir(run.id, stage), shards),
-        outs=out,
-        params=SCORE_PARAMS + (("eval.test_subset_seed",) if subset else ()),
-        gpu=1, mem_mb=16000, runtime_min=60,
-    )
-
-
-def evaluate_stage(run: Run, stage: str, test_set: str, params: dict) -> Stage:
-    """Metrics of one test set for one checkpoint. The eval split's unit also writes the dev
-    metrics (from the checkpoint's own dev scores); a shift set's also reads the clean eval scores
-    (energy OOD-AUROC); a test corpus goes through the leakage guard that refuses a training
-    corpus as cross-corpus."""
-    kind = set_kind(test_set, params)
+    subset = f" --clips-per-system {run.clips_per_system}" if run.clips_per_system else ""
     checkpoint = checkpoint_dir(run.id, stage)
+    out = score_outputs(run.id, stage, test_set)
     corpus = run.corpus if kind == "eval" else test_set if kind == "cross" else None
     asv = f"{prepared_dir(corpus)}/{ASV_SCORES}" if corpus in HAS_ASV_SCORES else None
     sets = ("dev", "eval") if kind == "eval" else (test_set,)
-    cmd = (f"asnet evaluate --checkpoint {checkpoint} --scores-dir results/scores/{run.id}/{stage}"
-           f" --sets {' '.join(sets)} --out-dir results/metrics/{run.id}/{stage}")
-    cmd += {"eval": "", "shift": f" --shift-sets {test_set}", "cross": f" --cross-corpus-sets {test_set}"}[kind]
+    evaluate = (f"asnet evaluate --checkpoint {checkpoint} --scores-dir results/scores/{run.id}/{stage}"
+                f" --sets {' '.join(sets)} --out-dir results/metrics/{run.id}/{stage}")
+    evaluate += {"eval": "", "shift": f" --shift-sets {test_set}", "cross": f" --cross-corpus-sets {test_set}"}[kind]
     if asv:
-        cmd += f" --asv {test_set}={asv}"
+        evaluate += f" --asv {test_set}={asv}"
     clean = (scores_path(run.id, stage, "eval"),) if kind == "shift" else ()
     return Stage(
-        family=f"evaluate{'' if kind == 'eval' else '_' + kind}{'_asv' if asv else ''}{suffix(run, params)}",
-        rule="evaluate" if kind == "eval" else "evaluate_set",
-        **{**unit_dims(run, stage, test_set),  # its outputs: dev.json and eval.json, no set in the rule
+        family=f"score{'' if kind == 'eval' else '_' + kind}{'_subset' if subset else ''}{'_asv' if asv else ''}"
+        f"{suffix(run, params)}",
+        rule="score" if kind == "eval" else "score_set",
+        **{**unit_dims(run, stage, test_set),  # the eval unit's outputs include dev.json: no set in its rule
            **({"wildcards": (("run", run.id), ("stage", stage))} if kind == "eval" else {})},
-        cmd=cmd,
-        modules=("asnet.eval.evaluate",),
-        deps=(scores_path(run.id, stage, test_set), *clean, checkpoint) + ((prepared_dir(corpus),) if asv else ()),
+        cmd=f"asnet score --checkpoint {checkpoint} --shards {shards} --out {out[0]}{subset} && {evaluate}",
+        modules=("asnet.eval.score", "asnet.eval.evaluate", architecture_module(lookup(params, run.config))),
+        deps=(checkpoint, shards, *clean) + ((prepared_dir(corpus),) if asv else ()),
+        outs=out,
         metrics=tuple(metrics_path(run.id, stage, name) for name in sets),
-        params=EVALUATE_PARAMS,
-        mem_mb=4000, runtime_min=30, threads=1,
+        params=SCORE_PARAMS + (("eval.test_subset_seed",) if subset else ()) + EVALUATE_PARAMS,
+        gpu=1, mem_mb=16000, runtime_min=90,
     )
 
 

@@ -159,7 +159,8 @@ def test_snakemake_has_one_rule_per_kind_of_stage():
     assert len(rules.by_rule) <= 15
     for rule in rules.by_rule:  # every stage of a rule follows its output patterns (else this raises)
         rules.outputs(rule)
-    assert {r for r in rules.by_rule if r.startswith("score")} == {"score"}
+    # a checkpoint's eval split (whose unit also writes dev.json) and its other test sets
+    assert {r for r in rules.by_rule if r.startswith(("score", "evaluate"))} == {"score", "score_set"}
 
 
 def test_a_code_digest_changes_exactly_when_its_stages_code_does(tmp_path, monkeypatch):
@@ -237,8 +238,7 @@ def test_each_run_gets_train_and_per_test_set_score_evaluate_and_attack_stages()
             sets = list(pipeline.test_sets(run, PARAMS, stage))
             if run.test_sets is None:  # the curriculum's middle stages: eval only
                 assert ("codec_gsm" in sets) == run.shift_tested(stage)
-            expected |= {("score", stage, name) for name in sets} | {("evaluate", stage)}
-            expected |= {("evaluate_set", stage, name) for name in sets if name != "eval"}
+            expected |= {("score", stage)} | {("score_set", stage, name) for name in sets if name != "eval"}
             expected |= {("attack", stage)} if run.attacked else set()
             expected |= {("claim_attack", stage)} if pipeline.claim_attacked(run, stage, PARAMS) else set()
         assert units == expected, run.id
@@ -275,8 +275,8 @@ def test_changing_one_seed_changes_only_that_runs_stages():
 
 
 def test_a_new_codec_adds_its_own_units_and_changes_no_other_stage():
-    """A codec in params is a shift set, a score and an evaluate unit per checkpoint tested on the
-    shift sets, and new inputs of the reports; no other stage's entry changes (nothing else reruns)."""
+    """A codec in params is a shift set, a score unit (scores and metrics) per checkpoint tested on
+    the shift sets, and new inputs of the reports; no other stage's entry changes (nothing else reruns)."""
     edited = copy.deepcopy(PARAMS)
     edited["shift"]["codecs"]["mp3_8k"] = {"library": "pyav", "codec": "mp3", "container": "mp3",
                                            "sample_rate": 8000, "bitrate": 8000}
@@ -285,8 +285,7 @@ def test_a_new_codec_adds_its_own_units_and_changes_no_other_stage():
     tested = [f"{run.id}/{stage}" for run in pipeline.runs(PARAMS) for stage in run.evaluated
               if "codec_mp3_16k" in pipeline.test_sets(run, PARAMS, stage)]
     assert tested
-    assert after.keys() - before.keys() == {"shift_codec@mp3_8k", *(f"score_shift@{c}-codec_mp3_8k" for c in tested),
-                                            *(f"evaluate_shift@{c}-codec_mp3_8k" for c in tested)}
+    assert after.keys() - before.keys() == {"shift_codec@mp3_8k", *(f"score_shift@{c}-codec_mp3_8k" for c in tested)}
     new_outputs = {o for s in pipeline.stages(edited) if s.name not in before for o in s.all_outputs}
     rules = Rules(edited)
     for report in ("report", "demo_report"):

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / ".smoke"
 OVERLAY = Path(__file__).with_name("smoke.yaml")
 # One-key changes, each rerunning exactly the stages that read the key and what consumes their
-# outputs: the evaluate units only, then the adversarial training stages and everything after them.
+# outputs: the score units (scores and metrics) only, then the adversarial training stages and everything after them.
 ONE_KEY_CHANGES = [("eval.bootstrap_resamples", 100), ("train.adv.eps", 0.003)]  # test_dvc_remote then tries 0.004
 PARAMS_READS = "params_reads.tsv"  # <command>\t<key> per params key a stage read (asnet.params_log)
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "ASNET_NO_PROGRESS": "1",
@@ -118,11 +118,11 @@ def test_dvc_repro_runs_every_stage(dvc_run):
             assert (dest / out).exists(), f"{stage.name} did not write {out}"
 
 
-def arguments(cmd: str) -> tuple[str, ...]:
-    """A stage command's arguments after its program (`asnet` or `python -m <module>`), as
-    asnet.params_log records them."""
-    argv = shlex.split(cmd)
-    return tuple(argv[3:] if argv[1:2] == ["-m"] else argv[1:])
+def arguments(cmd: str) -> list[tuple[str, ...]]:
+    """The arguments after the program (`asnet` or `python -m <module>`) of each command of a
+    stage (a score unit runs `asnet score` && `asnet evaluate`), as asnet.params_log records them."""
+    commands = [shlex.split(part) for part in cmd.split(" && ")]
+    return [tuple(argv[3:] if argv[1:2] == ["-m"] else argv[1:]) for argv in commands]
 
 
 def test_every_param_is_read_by_a_stage_that_tracks_it(dvc_run):
@@ -137,7 +137,7 @@ def test_every_param_is_read_by_a_stage_that_tracks_it(dvc_run):
     dest, params, _ = dvc_run
     registry_reads: set[str] = set()
     stages = pipeline.stages(record(params, registry_reads))
-    by_arguments = {arguments(s.cmd): s for s in stages}
+    by_arguments = {command: s for s in stages for command in arguments(s.cmd)}
     read_by = defaultdict(set)  # key -> stages that read it
     for line in (dest / PARAMS_READS).read_text().splitlines():
         command, key = line.split("\t")

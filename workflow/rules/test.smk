@@ -1,4 +1,5 @@
-# Testing a checkpoint: score and evaluate per (checkpoint, test set), attack per checkpoint.
+# Testing a checkpoint: score and evaluate per (checkpoint, test set) (`score` for its eval split, which
+# also writes the dev metrics; `score_set` for a shift set or another corpus), attack per checkpoint.
 
 if "score" in REGISTRY:
 
@@ -22,45 +23,23 @@ if "score" in REGISTRY:
         shell:
             SHELL
 
-if "evaluate" in REGISTRY:
+if "score_set" in REGISTRY:
 
-    rule evaluate:
+    rule score_set:
         input:
-            unpack(REGISTRY.inputs("evaluate")),
+            unpack(REGISTRY.inputs("score_set")),
         output:
-            *outputs("evaluate"),
+            *outputs("score_set"),
         params:
-            cmd=REGISTRY.command("evaluate"),
-            tracked=REGISTRY.tracked("evaluate"),
+            cmd=REGISTRY.command("score_set"),
+            tracked=REGISTRY.tracked("score_set"),
         log:
-            REGISTRY.log("evaluate"),
+            REGISTRY.log("score_set"),
         wildcard_constraints:
-            **REGISTRY.constraints("evaluate"),
-        threads: REGISTRY.threads("evaluate")
+            **REGISTRY.constraints("score_set"),
+        threads: REGISTRY.threads("score_set")
         resources:
-            **REGISTRY.resources("evaluate"),
-        conda:
-            ENV
-        shell:
-            SHELL
-
-if "evaluate_set" in REGISTRY:
-
-    rule evaluate_set:
-        input:
-            unpack(REGISTRY.inputs("evaluate_set")),
-        output:
-            *outputs("evaluate_set"),
-        params:
-            cmd=REGISTRY.command("evaluate_set"),
-            tracked=REGISTRY.tracked("evaluate_set"),
-        log:
-            REGISTRY.log("evaluate_set"),
-        wildcard_constraints:
-            **REGISTRY.constraints("evaluate_set"),
-        threads: REGISTRY.threads("evaluate_set")
-        resources:
-            **REGISTRY.resources("evaluate_set"),
+            **REGISTRY.resources("score_set"),
         conda:
             ENV
         shell:

@@ -196,9 +196,8 @@ def test_registry_gives_a_custom_corpus_prepare_and_cache_stages_and_nothing_to_
     assert all(key.startswith("prepare_mydata.") for key in prepare_stage.params)
     assert "asnet/data/adapters/custom.py" in prepare_stage.code
     assert stages["cache_mydata"].deps == ("data/prepared/mydata",)
-    evaluate = stages["evaluate_cross@asnet_s0/adv-mydata"]
-    assert "--cross-corpus-sets mydata" in evaluate.cmd
-    assert "data/cache/mydata/eval" in stages["score_cross@asnet_s0/adv-mydata"].deps
+    cross = stages["score_cross@asnet_s0/adv-mydata"]
+    assert "--cross-corpus-sets mydata" in cross.cmd and "data/cache/mydata/eval" in cross.deps
     # as the training corpus: a run trains on its cache
     params["corpora"] = {"train": "mydata", "test": []}
     stages = {s.name: s for s in pipeline.stages(params)}
