@@ -22,8 +22,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
-from asnet.data.audio import AudioError, load_audio, validate_wave, write_wav
+from asnet.data.audio import AudioError, validate_wave, write_wav
 from asnet.data.manifest import ManifestRow, read_manifest, write_manifest, write_rejects
+from asnet.data.packed import load_clip
 from asnet.shift import dsp
 from asnet.shift.codecs import Channel, delay, library_versions
 from asnet.shift.sets import Quality
@@ -47,7 +48,7 @@ def _process_row(job: tuple[ManifestRow, str, Path, dict[str, Channel], int]) ->
     """One source clip through every channel -> (manifest rows, rejects, {channel: (clean, out)})."""
     row, manifest, out_dir, channels, sample_rate = job
     try:
-        clean = load_audio(row.audio_path(manifest), sample_rate)
+        clean = load_clip(row.audio_path(manifest), sample_rate)
     except AudioError as error:
         return [], [{"utt_id": row.utt_id, "path": row.path, "system": row.system, "reason": error.reason}], {}
     rows, rejects, measures = [], [], {}

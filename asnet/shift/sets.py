@@ -30,8 +30,9 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from asnet.data.audio import AudioError, load_audio, validate_wave
+from asnet.data.audio import AudioError, validate_wave
 from asnet.data.manifest import BONAFIDE, read_manifest
+from asnet.data.packed import load_clip
 from asnet.data.shards import ShardWriter, from_int16, per_system_subset, read_index, to_int16
 from asnet.shift import dsp
 from asnet.utils import progress
@@ -75,7 +76,7 @@ def manifest_clips(
         if row.split != split or (labels is not None and row.label not in labels):
             continue
         try:
-            wave, problem = from_int16(to_int16(load_audio(row.audio_path(manifest), sample_rate))), ""
+            wave, problem = from_int16(to_int16(load_clip(row.audio_path(manifest), sample_rate))), ""
         except AudioError as error:
             wave, problem = None, error.reason
         yield SourceClip(row.utt_id, row.label, row.system, row.speaker, wave, problem, row.path)

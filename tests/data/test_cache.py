@@ -10,7 +10,8 @@ import yaml
 
 from asnet.cli import main as cli_main
 from asnet.data.audio import load_audio, write_wav
-from asnet.data.manifest import ManifestRow, write_manifest
+from asnet.data.manifest import ManifestRow, read_manifest, write_manifest
+from asnet.data.packed import pack
 from asnet.data.shards import WaveShards
 from asnet.utils import load_params
 
@@ -37,8 +38,6 @@ def corpus(tmp_path):
     return tmp_path, params
 
 
-
-
 def test_cache_writes_every_split_and_rejects_the_corrupt_clip(corpus):
     root, params = corpus
     assert cli_main(["cache", "--manifest", str(root / "manifest.csv"), "--out", str(root / "cache"), "--params", str(params)]) == 0
@@ -52,3 +51,26 @@ def test_cache_writes_every_split_and_rejects_the_corrupt_clip(corpus):
     np.testing.assert_allclose(resampled, load_audio(root / "audio" / "c1.wav", 16000), atol=1 / 32767)
     # waveform shards only: no stage reads cached features (README "Measured")
     assert sorted(p.name for p in (root / "cache" / "train").iterdir()) == ["index.csv", "rejects.csv", "wave.npy"]
+
+
+def test_clips_packed_into_archives_give_the_same_shards_and_rejects(corpus):
+    root, params = corpus
+    cache = lambda out: cli_main(["cache", "--manifest", str(root / "manifest.csv"), "--out", str(root / out),
+                                  "--params", str(params)])
+    assert cache("loose") == 0
+    rows = read_manifest(root / "manifest.csv")
+    for split in ("train", "dev", "eval"):
+        pack([(Path(r.path).name, root / r.path) for r in rows if r.split == split], root / "audio" / f"{split}.zip")
+    packed = [dataclasses.replace(r, path=f"audio/{r.split}.zip/{Path(r.path).name}") for r in rows]
+    packed.append(dataclasses.replace(packed[3], utt_id="c6", path="audio/eval.zip/absent.wav"))
+    for path in (root / "audio").glob("*.wav"):
+        path.unlink()
+    write_manifest(packed, root / "manifest.csv")
+    assert cache("packed") == 0
+    for split in ("train", "dev", "eval"):
+        for name in ("wave.npy", "index.csv"):
+            assert (root / "packed" / split / name).read_bytes() == (root / "loose" / split / name).read_bytes()
+    with open(root / "packed" / "eval" / "rejects.csv") as f:
+        rejects = {r["utt_id"]: r["reason"] for r in csv.DictReader(f)}
+    assert sorted(rejects) == ["c4", "c5", "c6"]
+    assert "unreadable" in rejects["c4"] and "sha256" in rejects["c5"] and "unreadable" in rejects["c6"]

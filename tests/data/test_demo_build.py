@@ -1,5 +1,8 @@
 """End-to-end demo builds on the real Debian recordings and engines (skipped where they are absent)."""
+import hashlib
+import io
 import shutil
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from asnet.data.demo import build
 from asnet.data.demo.sources import KTUBERLING_ROOT, POCKETSPHINX_ROOT, Source
 from asnet.data.demo.systems import SYSTEMS
 from asnet.data.manifest import COLUMNS, read_manifest
+from asnet.data.packed import clip_bytes
 
 pytestmark = pytest.mark.skipif(
     not (KTUBERLING_ROOT.is_dir() and POCKETSPHINX_ROOT.is_dir())
@@ -63,7 +67,8 @@ def monkeypatch_module():
 
 
 def test_same_seed_gives_byte_identical_corpus_whatever_the_worker_count(tiny_builds):
-    for name in ("manifest.csv", "rejects.csv", "stats.json"):
+    archives = sorted(p.relative_to(tiny_builds[1]) for p in (tiny_builds[1] / "audio").iterdir())
+    for name in ("manifest.csv", "rejects.csv", "stats.json", *archives):
         assert (tiny_builds[1] / name).read_bytes() == (tiny_builds[2] / name).read_bytes()
     rows = read_manifest(tiny_builds[1] / "manifest.csv")
     assert {r.system for r in rows} == {"bonafide", *SYSTEMS}  # every engine worked on this machine
@@ -79,9 +84,9 @@ def test_spoofs_last_as_long_as_their_bona_fide(tiny_builds):
 def test_every_clip_is_conditioned_16k_pcm(tiny_builds):
     manifest = tiny_builds[1] / "manifest.csv"
     for row in read_manifest(manifest):
-        wave, rate = soundfile.read(row.audio_path(manifest), dtype="float64")
-        info = soundfile.info(row.audio_path(manifest))
-        assert (rate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+        with soundfile.SoundFile(io.BytesIO(clip_bytes(row.audio_path(manifest)))) as clip:
+            assert (clip.samplerate, clip.channels, clip.subtype) == (16000, 1, "PCM_16")
+            wave = clip.read(dtype="float64")
         assert row.duration_s == pytest.approx(len(wave) / 16000, abs=1e-4)
         assert np.abs(wave).max() <= 10 ** (-1 / 20) + 1e-4  # peak-safe
         rms_db = 20 * np.log10(np.sqrt(np.mean(wave**2)))
@@ -100,11 +105,16 @@ def test_smoke_meets_the_acceptance_criteria(smoke):
         splits_of[("system", row.system)].add(row.split)
         splits_of[("speaker", row.speaker)].add(row.split)
         splits_of[("language", row.language)].add(row.split)
-        assert (smoke / row.path).is_file()
+        assert hashlib.sha256(clip_bytes(smoke / row.path)).hexdigest() == row.sha256
     spoof_systems = {r.system for r in rows} - {"bonafide"}
     assert spoof_systems == set(SYSTEMS) and len(spoof_systems) >= 8
     unseen = {s for s in spoof_systems if splits_of[("system", s)] == {"eval"}}
     assert unseen == {"festival_hts_slt", "kokoro_ja", "lpc", "world_vc"}
     assert all(splits_of[("system", s)] == {"train", "dev", "eval"} for s in spoof_systems - unseen)
     assert all(len(found) == 1 for (key, _), found in splits_of.items() if key in ("speaker", "language"))
-    assert sorted(p.name for p in (smoke / "audio").iterdir()) == sorted(f"{r.utt_id}.wav" for r in rows)
+    # one archive per split, members in utt_id order, nothing else (no staging left behind)
+    assert sorted(p.name for p in (smoke / "audio").iterdir()) == ["dev.zip", "eval.zip", "train.zip"]
+    assert not list(smoke.glob(".clips-*"))
+    for split in ("train", "dev", "eval"):
+        members = zipfile.ZipFile(smoke / "audio" / f"{split}.zip").namelist()
+        assert members == sorted(f"{r.utt_id}.wav" for r in rows if r.split == split)

@@ -1,16 +1,19 @@
-"""Build the demo corpus: DIR/manifest.csv, DIR/rejects.csv, DIR/stats.json and DIR/audio/<utt_id>.wav.
+"""Build the demo corpus: DIR/manifest.csv, DIR/rejects.csv, DIR/stats.json and DIR/audio/<split>.zip.
 
 Recordings are processed in fixed chunks of CHUNK_SIZE (independent of the worker count, so the
 output does not depend on it) by a process pool; each chunk has its own scratch directory for
 the TTS engines and starts festival twice (default pace, then paced), whatever its size. Every clip is conditioned (asnet.data.demo.condition)
 and written as 16 kHz 16-bit PCM; its seed is derived from (seed, utt_id), so the same params
 give byte-identical audio and manifest. Bad recordings and failed syntheses become rejects rows.
+The clips of a split are packed into one archive (asnet.data.packed): the manifest path of a clip
+is audio/<split>.zip/<utt_id>.wav.
 """
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
 import re
+import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from asnet.data.demo.condition import condition
 from asnet.data.demo.sources import Source, discover_sources
 from asnet.data.demo.systems import BATCHED, SYSTEMS, festival_spoofs, prepare_engines, synthesize
 from asnet.data.manifest import BONAFIDE, ManifestRow, write_manifest, write_rejects
+from asnet.data.packed import ARCHIVE_SUFFIX, pack
 from asnet.utils import progress, write_json
 
 CORPUS = "demo"
@@ -112,23 +116,23 @@ def _spoof(system: str, job: splits.Job, wave: np.ndarray, settings: DemoSetting
 
 
 def _write_clip(job: splits.Job, system: str, wave: np.ndarray, rate: int, native_rate: int,
-                settings: DemoSettings, out_dir: Path) -> ManifestRow:
+                settings: DemoSettings, staging: Path) -> ManifestRow:
+    """Write one clip as staging/<utt_id>.wav, to be packed into its split's archive."""
     utt_id = utt_id_of(job.source, system)
     clip = condition(wave, rate, native_rate, target_rate=settings.sample_rate, highpass_hz=settings.highpass_hz,
                      top_db=settings.trim_top_db, target_dbfs=settings.target_dbfs, peak_dbfs=settings.peak_dbfs,
                      noise_floor_dbfs=settings.noise_floor_dbfs,
                      rng=np.random.default_rng(clip_seed(settings.seed + 1, utt_id)), name=utt_id)
-    path = f"{AUDIO_DIR}/{utt_id}.wav"
-    digest = write_wav(out_dir / path, clip, settings.sample_rate)
+    digest = write_wav(staging / f"{utt_id}.wav", clip, settings.sample_rate)
     return ManifestRow(
-        utt_id=utt_id, path=path, label=BONAFIDE if system == BONAFIDE else "spoof", system=system,
+        utt_id=utt_id, path=f"{AUDIO_DIR}/{job.split}{ARCHIVE_SUFFIX}/{utt_id}.wav", label=BONAFIDE if system == BONAFIDE else "spoof", system=system,
         speaker=job.source.speaker, language=job.source.language, split=job.split, corpus=CORPUS,
         duration_s=len(clip) / settings.sample_rate, sample_rate=settings.sample_rate, sha256=digest,
     )
 
 
-def build_chunk(jobs: list[splits.Job], out_dir: Path, settings: DemoSettings) -> tuple[list[ManifestRow], list[dict]]:
-    """All clips of a few recordings -> (manifest rows, rejects). Runs inside a worker."""
+def build_chunk(jobs: list[splits.Job], staging: Path, settings: DemoSettings) -> tuple[list[ManifestRow], list[dict]]:
+    """All clips of a few recordings, written to staging/ -> (manifest rows, rejects). Runs inside a worker."""
     rows, rejects, loaded = [], [], {}
     for job in jobs:
         try:
@@ -147,14 +151,14 @@ def build_chunk(jobs: list[splits.Job], out_dir: Path, settings: DemoSettings) -
                 try:
                     made = (wave, settings.sample_rate) if system == BONAFIDE else \
                         _spoof(system, job, wave, settings, workdir, festival)
-                    rows.append(_write_clip(job, system, *made, native_rate, settings, out_dir))
+                    rows.append(_write_clip(job, system, *made, native_rate, settings, staging))
                 except AudioError as err:
                     rejects.append(_reject(job.source, system, err.reason))
     return rows, rejects
 
 
-def _run_chunks(chunks: list[list[splits.Job]], out_dir: Path, settings: DemoSettings):
-    task = partial(build_chunk, out_dir=out_dir, settings=settings)
+def _run_chunks(chunks: list[list[splits.Job]], staging: Path, settings: DemoSettings):
+    task = partial(build_chunk, staging=staging, settings=settings)
     bar = progress(total=sum(map(len, chunks)), desc="demo corpus", unit="rec")
     if settings.workers <= 1:
         results = map(task, chunks)
@@ -202,13 +206,15 @@ def build_demo(out_dir: str | Path, settings: DemoSettings, sources: list[Source
     chunks = [jobs[i : i + CHUNK_SIZE] for i in range(0, len(jobs), CHUNK_SIZE)]
     prepare_engines(systems)
     rows, rejects = [], list(source_rejects)
-    for chunk_rows, chunk_rejects in _run_chunks(chunks, out_dir, settings):
-        rows += chunk_rows
-        rejects += chunk_rejects
-    _check_every_system(jobs, rows, rejects)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".clips-", dir=out_dir) as staging:
+        for chunk_rows, chunk_rejects in _run_chunks(chunks, Path(staging), settings):
+            rows += chunk_rows
+            rejects += chunk_rejects
+        _check_every_system(jobs, rows, rejects)
+        _pack_audio(out_dir, rows, Path(staging))
     write_manifest(rows, out_dir / "manifest.csv")
     write_rejects(rejects, out_dir / "rejects.csv")
-    _remove_stale_audio(out_dir, rows)
     stats = {**counts(rows), "size": settings.size,
              "rejects": dict(Counter(re.split(r"[:(]| of ", r["reason"])[0].strip() for r in rejects))}
     write_json(out_dir / "stats.json", stats)
@@ -223,12 +229,18 @@ def _check_every_system(jobs: list[splits.Job], rows: list[ManifestRow], rejects
         raise RuntimeError(f"system {system} produced no clip; most common reject: {reasons}")
 
 
-def _remove_stale_audio(out_dir: Path, rows: list[ManifestRow]) -> None:
-    """Drop audio left by an earlier build of another size, so DIR holds exactly this corpus."""
-    keep = {row.path for row in rows}
-    for path in (out_dir / AUDIO_DIR).glob("*.wav"):
-        if f"{AUDIO_DIR}/{path.name}" not in keep:
-            path.unlink()
+def _pack_audio(out_dir: Path, rows: list[ManifestRow], staging: Path) -> None:
+    """One archive per split, members in utt_id order; anything else in DIR/audio (an earlier
+    build's archives or loose clips) goes, so DIR holds exactly this corpus."""
+    archives = {}
+    for row in sorted(rows, key=lambda r: r.utt_id):
+        archive, member = row.path.rsplit("/", 1)
+        archives.setdefault(archive, []).append((member, staging / member))
+    for archive, members in archives.items():
+        pack(members, out_dir / archive)
+    for path in (out_dir / AUDIO_DIR).iterdir():
+        if f"{AUDIO_DIR}/{path.name}" not in archives:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def prepare(args, params: dict) -> int:
