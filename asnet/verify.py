@@ -10,6 +10,9 @@
   kernels and the thread count, so they are counted, not judged.
 - metrics: each recorded checkpoint's eval EER and AUC against the fresh metrics JSON, within the
   recorded tolerance.
+- where data differs, which clips: the reference holds a digest of each (split, system) group of
+  the training corpus's manifest (every clip's sha256), so a difference is traced to the systems
+  whose synthesis differs, and the CPU it was recorded on beside this one.
 
 `asnet verify --record docs/demo-reference.json [--results results] [--params params.yaml]` writes
 the reference from a finished run: every evaluated checkpoint of the runs params report.demo names.
@@ -18,6 +21,8 @@ Light module: no torch.
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
 import math
 import os
 import statistics
@@ -28,7 +33,7 @@ from pathlib import Path
 
 import yaml
 
-from asnet.pipeline.registry import demo_runs
+from asnet.pipeline.registry import demo_runs, manifest_of
 from asnet.utils import DEFAULT_PARAMS, load_params, read_json, write_json
 
 TEST_SET = "eval"  # the test set every checkpoint is scored on
@@ -46,6 +51,11 @@ FLOOR = {"eer_pct": 2.0, "auc": 0.02}  # EER in percentage points
 DATA_FAMILIES = ("code_digests", "shift_codec", "shift_vocoder")
 DATA_PREFIXES = ("prepare_", "cache_")
 SHOWN_NAMES = 8  # stage names listed per line before "..."
+# The instruction-set extensions numerical kernels dispatch on (/proc/cpuinfo flags): recorded, so a
+# data difference can be read against the two CPUs.
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "amx_tile", "avx512f", "avx512dq", "avx512bw",
+              "avx512vl", "avx512cd", "avx512ifma", "avx512vbmi", "avx512vbmi2", "avx512_vnni", "avx512_bitalg",
+              "avx512_vpopcntdq", "avx512_bf16", "avx512_fp16", "avx512_vp2intersect")
 
 
 class VerifyError(Exception):
@@ -109,8 +119,36 @@ def reference(params: dict, results: Path) -> dict:
         for metric, value in values.items():
             checkpoints[f"{run_id}/{stage}"][f"{TEST_SET}.{metric}"] = {
                 "value": value, "tolerance": tolerance(metric, seeds[entry, stage, metric])}
-    return {"asnet_threads": os.environ.get("ASNET_THREADS"), "commit": git_commit(Path.cwd()),
-            "spreads": SPREADS, "floor": FLOOR, "checkpoints": checkpoints}
+    manifest = manifest_of(params["corpora"]["train"])
+    return {"asnet_threads": os.environ.get("ASNET_THREADS"), "commit": git_commit(Path.cwd()), "cpu": cpu(),
+            "spreads": SPREADS, "floor": FLOOR, "checkpoints": checkpoints,
+            "manifest": manifest, "clips": clip_groups(Path(manifest))}
+
+
+def cpu() -> dict:
+    """The CPU's model name and which SIMD_FLAGS it has (Linux; empty elsewhere)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {"model": None, "flags": []}
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    return {"model": fields.get("model name"), "flags": [f for f in SIMD_FLAGS if f in flags]}
+
+
+def clip_groups(manifest: Path) -> dict[str, dict]:
+    """'<split>/<system>' -> its clip count and the sha256 of its clips' `utt_id sha256` lines, sorted."""
+    try:
+        with open(manifest, newline="") as f:
+            rows = list(csv.DictReader(f))
+        lines = defaultdict(list)
+        for row in rows:
+            lines[f"{row['split']}/{row['system']}"].append(f"{row['utt_id']} {row['sha256']}\n")
+    except (OSError, KeyError) as error:
+        raise VerifyError(f"{manifest}: no manifest with split, system, utt_id and sha256 ({error})") from None
+    return {group: {"clips": len(found), "sha256": hashlib.sha256("".join(sorted(found)).encode()).hexdigest()}
+            for group, found in sorted(lines.items())}
 
 
 def git_commit(where: Path) -> str | None:
@@ -205,6 +243,31 @@ def print_bytes(found: Bytes) -> None:
         print(f"not compared (in one lock only): {len(found.not_compared)}: {names(found.not_compared)}")
 
 
+def differing_groups(recorded: dict, manifest: Path) -> dict[str, tuple[int, int]] | None:
+    """Each (split, system) group whose clips differ from the reference's -> its clip counts (here,
+    recorded); None when the reference records no groups (an older one) or the manifest is not there."""
+    if "clips" not in recorded or not manifest.exists():
+        return None
+    fresh, before = clip_groups(manifest), recorded["clips"]
+    return {group: (fresh.get(group, {}).get("clips", 0), before.get(group, {}).get("clips", 0))
+            for group in sorted(before.keys() | fresh.keys()) if before.get(group) != fresh.get(group)}
+
+
+def print_clips(differing: dict[str, tuple[int, int]] | None, recorded: dict, manifest: Path) -> None:
+    if differing is None:
+        return
+    total = len(recorded["clips"])
+    listed = ", ".join(f"{group} (clips: {here} here, {there} recorded)" for group, (here, there) in differing.items())
+    print(f"corpus clips ({manifest}): {total - len(differing)} of {total} split/system groups identical"
+          + (f"; differing: {listed}" if differing else ""))
+    if differing:
+        here, there = cpu(), recorded.get("cpu") or {}
+        gained = [f for f in here["flags"] if f not in there.get("flags", [])]
+        lost = [f for f in there.get("flags", []) if f not in here["flags"]]
+        print(f"  recorded on: {there.get('model') or 'unknown'}; here: {here['model'] or 'unknown'}; SIMD flags "
+              f"here and not there: {' '.join(gained) or 'none'}; there and not here: {' '.join(lost) or 'none'}")
+
+
 # ---------------------------------------------------------------- metrics
 @dataclass(frozen=True)
 class Check:
@@ -254,13 +317,14 @@ def print_checks(checks: list[Check]) -> None:
 
 
 # ---------------------------------------------------------------- the verdict
-def verdict(found: Bytes, checks: list[Check]) -> str:
+def verdict(found: Bytes, checks: list[Check], clips: dict | None = None) -> str:
     if found.ok and all(c.ok for c in checks):
         return (f"reproduces: data byte-identical ({len(found.data_identical)} stages), "
                 f"{len(checks)} metrics within tolerance")
     failed = []
     if found.data_different:
-        failed.append(f"data differs in {len(found.data_different)} stages ({names(list(found.data_different))})")
+        failed.append(f"data differs in {len(found.data_different)} stages ({names(list(found.data_different))})"
+                      + (f", from the clips of {names(list(clips))}" if clips else ""))
     elif not found.data_identical:
         failed.append("no data stage is in both locks")
     missing = sorted({c.checkpoint for c in checks if c.fresh is None})
@@ -281,10 +345,13 @@ def verify_main(args: argparse.Namespace) -> int:
     before = read_lock(args.recorded_lock) if args.recorded_lock else lock_at(args.lock, args.recorded_lock_rev)
     found = compare_locks(before, read_lock(args.lock))
     checks = metric_checks(recorded_values(recorded, args.reference), Path(args.results))
+    manifest = Path(recorded.get("manifest") or "")
+    clips = differing_groups(recorded, manifest)
     print(f"reference: recorded at commit {recorded.get('commit') or 'unknown'} with ASNET_THREADS="
           f"{recorded.get('asnet_threads') or 'unset'}")
     print_bytes(found)
+    print_clips(clips, recorded, manifest)
     print_checks(checks)
-    line = verdict(found, checks)
+    line = verdict(found, checks, clips)
     print(line)
     return 0 if line.startswith("reproduces") else 1

@@ -43,6 +43,20 @@ LOCK = {"schema": "2.0", "stages": {
 }}
 
 
+MANIFEST = [  # (utt_id, split, system, sha256) of the corpus's clips
+    ("a", "train", "bonafide", "1" * 64), ("a__tts", "train", "tts", "2" * 64),
+    ("b", "eval", "bonafide", "3" * 64), ("b__tts", "eval", "tts", "4" * 64), ("b__vc", "eval", "vc", "5" * 64),
+]
+
+
+def write_manifest(project, changed=()):
+    """data/prepared/demo/manifest.csv with the clips of MANIFEST, those in `changed` with another sha256."""
+    path = project / "data/prepared/demo/manifest.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [f"{utt},{split},{system},{'f' * 64 if utt in changed else sha}" for utt, split, system, sha in MANIFEST]
+    path.write_text("\n".join(["utt_id,split,system,sha256", *rows]) + "\n")
+
+
 def write_metrics(results, eer=EER, auc=AUC):
     for checkpoint in CHECKPOINTS:
         run_id = checkpoint.split("/")[0]
@@ -60,6 +74,7 @@ def project(tmp_path, monkeypatch):
     """A finished run: params, results, and dvc.lock committed to git (the record) and unchanged."""
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(PARAMS))
     write_metrics(tmp_path / "results")
+    write_manifest(tmp_path)
     (tmp_path / "dvc.lock").write_text(yaml.safe_dump(LOCK))
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", "params.yaml", "dvc.lock")
@@ -96,6 +111,9 @@ def test_record_then_verify_passes(project, capsys):
     recorded = record(project)
     assert sorted(recorded["checkpoints"]) == sorted(CHECKPOINTS)  # no ablation run
     assert recorded["asnet_threads"] == "1"
+    assert recorded["manifest"] == "data/prepared/demo/manifest.csv"
+    assert sorted(recorded["clips"]) == ["eval/bonafide", "eval/tts", "eval/vc", "train/bonafide", "train/tts"]
+    assert set(recorded["cpu"]) == {"model", "flags"} and set(recorded["cpu"]["flags"]) <= set(verify.SIMD_FLAGS)
     assert recorded["commit"] == subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     status, out = check(project, capsys)
     assert status == 0, out
@@ -142,6 +160,20 @@ def test_a_data_stage_that_changed_fails(project, capsys):
     assert out.splitlines()[-1] == "does not reproduce: data differs in 1 stages (cache_demo)"
 
 
+def test_differing_clips_are_traced_to_their_split_and_system(project, capsys):
+    record(project)
+    write_manifest(project, changed={"b__vc"})
+    fresh_lock(project, md5={"prepare_demo": "a9.dir", "cache_demo": "b9.dir"})
+    status, out = check(project, capsys)
+    assert status == 1
+    assert "4 of 5 split/system groups identical; differing: eval/vc (clips: 1 here, 1 recorded)" in out
+    assert "recorded on: " in out and "SIMD flags here and not there: none" in out
+    assert out.splitlines()[-1] == ("does not reproduce: data differs in 2 stages (cache_demo, prepare_demo), "
+                                    "from the clips of eval/vc")
+    (project / "data/prepared/demo/manifest.csv").unlink()  # a tree without the corpus: nothing to trace
+    assert "split/system groups" not in check(project, capsys)[1]
+
+
 def test_a_score_stage_that_changed_is_only_counted(project, capsys):
     record(project)
     fresh_lock(project, md5={"score@asnet_s0-base-eval": "f9", "train_base@asnet_s0": "e9.dir"})
@@ -177,6 +209,10 @@ def test_bad_inputs_are_one_line_errors(project, capsys):
     write_metrics(project / "results", auc={**AUC, "lcnn_s0": None})  # NaN, as write_json writes it
     assert cli.main(["verify", "--record", "ref.json"]) == 2
     assert "no value to record for lcnn_s0/base eval.auc" in capsys.readouterr().err
+    write_metrics(project / "results")
+    (project / "data/prepared/demo/manifest.csv").unlink()
+    assert cli.main(["verify", "--record", "ref.json"]) == 2
+    assert "data/prepared/demo/manifest.csv: no manifest with split, system, utt_id and sha256" in capsys.readouterr().err
     (project / "ref.json").write_text(json.dumps({"checkpoints": {"lcnn_s0/base": {"eval.eer": {}}}}))
     assert cli.main(["verify", "--reference", "ref.json", "--recorded-lock-rev", "nosuchrev"]) == 2
     assert "dvc.lock at git revision nosuchrev" in capsys.readouterr().err
