@@ -54,7 +54,7 @@ SHOWN_NAMES = 8  # stage names listed per line before "..."
 # The instruction-set extensions numerical kernels dispatch on (/proc/cpuinfo flags): recorded, so a
 # data difference can be read against the two CPUs.
 SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni", "amx_tile", "avx512f", "avx512dq", "avx512bw",
-              "avx512vl", "avx512cd", "avx512ifma", "avx512vbmi", "avx512vbmi2", "avx512_vnni", "avx512_bitalg",
+              "avx512vl", "avx512cd", "avx512ifma", "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg",
               "avx512_vpopcntdq", "avx512_bf16", "avx512_fp16", "avx512_vp2intersect")
 
 
