@@ -183,8 +183,11 @@ def test_verify_passes_on_its_own_record_and_fails_beyond_tolerance(dvc_run, tmp
     verify = [sys.executable, "-m", "asnet", "verify"]
     check = verify + ["--reference", str(reference), "--recorded-lock", str(recorded_lock)]
     run(verify + ["--record", str(reference)], dest)
-    assert run(check, dest).splitlines()[-1].startswith("reproduces: data byte-identical")
+    output = run(check, dest)
+    assert output.splitlines()[-1].startswith("reproduces: data byte-identical")
     recorded = json.loads(reference.read_text())
+    groups = len(recorded["clips"])  # one per (split, system) of the smoke corpus
+    assert groups >= 3 and f"{groups} of {groups} split/system groups identical" in output
     moved = recorded["checkpoints"]["asnet_s0/adv"]["eval.eer_pct"]
     moved["value"] += 1.01 * moved["tolerance"]
     reference.write_text(json.dumps(recorded))
