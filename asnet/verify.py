@@ -257,8 +257,9 @@ def print_clips(differing: dict[str, tuple[int, int]] | None, recorded: dict, ma
     if differing is None:
         return
     total = len(recorded["clips"])
+    identical = sum(group not in differing for group in recorded["clips"])
     listed = ", ".join(f"{group} (clips: {here} here, {there} recorded)" for group, (here, there) in differing.items())
-    print(f"corpus clips ({manifest}): {total - len(differing)} of {total} split/system groups identical"
+    print(f"corpus clips ({manifest}): {identical} of {total} split/system groups identical"
           + (f"; differing: {listed}" if differing else ""))
     if differing:
         here, there = cpu(), recorded.get("cpu") or {}

@@ -49,11 +49,13 @@ MANIFEST = [  # (utt_id, split, system, sha256) of the corpus's clips
 ]
 
 
-def write_manifest(project, changed=()):
-    """data/prepared/demo/manifest.csv with the clips of MANIFEST, those in `changed` with another sha256."""
+def write_manifest(project, changed=(), extra=()):
+    """data/prepared/demo/manifest.csv with the clips of MANIFEST (those in `changed` with another
+    sha256) and the `extra` ones."""
     path = project / "data/prepared/demo/manifest.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [f"{utt},{split},{system},{'f' * 64 if utt in changed else sha}" for utt, split, system, sha in MANIFEST]
+    rows = [f"{utt},{split},{system},{'f' * 64 if utt in changed else sha}"
+            for utt, split, system, sha in [*MANIFEST, *extra]]
     path.write_text("\n".join(["utt_id,split,system,sha256", *rows]) + "\n")
 
 
@@ -170,6 +172,9 @@ def test_differing_clips_are_traced_to_their_split_and_system(project, capsys):
     assert "recorded on: " in out and "SIMD flags here and not there: none" in out
     assert out.splitlines()[-1] == ("does not reproduce: data differs in 2 stages (cache_demo, prepare_demo), "
                                     "from the clips of eval/vc")
+    write_manifest(project, extra=[("b__new", "eval", "new", "6" * 64)])  # a system the record does not have
+    out = check(project, capsys)[1]
+    assert "5 of 5 split/system groups identical; differing: eval/new (clips: 1 here, 0 recorded)" in out
     (project / "data/prepared/demo/manifest.csv").unlink()  # a tree without the corpus: nothing to trace
     assert "split/system groups" not in check(project, capsys)[1]
 
