@@ -46,8 +46,9 @@ METRICS = ("eer_pct", "auc")  # keys of a metrics JSON (asnet.eval.evaluate.dete
 # and three seeds may happen to agree more closely than another machine does.
 SPREADS = 2.0
 FLOOR = {"eer_pct": 2.0, "auc": 0.02}  # EER in percentage points
-# DVC stage families (the stage name before `@`) whose outputs are exact computations on data and
-# code, the same bytes on any machine: code digests, corpus preparation, caches and shift sets.
+# DVC stage families (the stage name before `@`) whose outputs must be the recorded bytes: code
+# digests, corpus preparation, caches and shift sets. Reruns give them on one machine; another CPU
+# gave other eval-split clips once (docs/BENCHMARKS.md, 2026-12-08), which clip_groups then traces.
 DATA_FAMILIES = ("code_digests", "shift_codec", "shift_vocoder")
 DATA_PREFIXES = ("prepare_", "cache_")
 SHOWN_NAMES = 8  # stage names listed per line before "..."
