@@ -21,7 +21,6 @@ Light module: no torch.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import math
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from asnet.data.manifest import ManifestError, read_manifest
 from asnet.pipeline.registry import demo_runs, manifest_of
 from asnet.utils import DEFAULT_PARAMS, load_params, read_json, write_json
 
@@ -141,13 +141,12 @@ def cpu() -> dict:
 def clip_groups(manifest: Path) -> dict[str, dict]:
     """'<split>/<system>' -> its clip count and the sha256 of its clips' `utt_id sha256` lines, sorted."""
     try:
-        with open(manifest, newline="") as f:
-            rows = list(csv.DictReader(f))
-        lines = defaultdict(list)
-        for row in rows:
-            lines[f"{row['split']}/{row['system']}"].append(f"{row['utt_id']} {row['sha256']}\n")
-    except (OSError, KeyError) as error:
-        raise VerifyError(f"{manifest}: no manifest with split, system, utt_id and sha256 ({error})") from None
+        rows = read_manifest(manifest)
+    except (OSError, ManifestError) as error:
+        raise VerifyError(f"{manifest}: no manifest to trace the corpus's clips with ({error})") from None
+    lines = defaultdict(list)
+    for row in rows:
+        lines[f"{row.split}/{row.system}"].append(f"{row.utt_id} {row.sha256}\n")
     return {group: {"clips": len(found), "sha256": hashlib.sha256("".join(sorted(found)).encode()).hexdigest()}
             for group, found in sorted(lines.items())}
 

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from asnet import cli, verify
+from asnet.data import manifest
 
 # Two report.demo entries: one with three seeds (tolerance from their spread), one with one seed
 # (the floor); `ablation` is in runs but not in report.demo, so it is never recorded.
@@ -54,9 +55,11 @@ def write_manifest(project, changed=(), extra=()):
     sha256) and the `extra` ones."""
     path = project / "data/prepared/demo/manifest.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [f"{utt},{split},{system},{'f' * 64 if utt in changed else sha}"
-            for utt, split, system, sha in [*MANIFEST, *extra]]
-    path.write_text("\n".join(["utt_id,split,system,sha256", *rows]) + "\n")
+    manifest.write_manifest([{
+        "utt_id": utt, "path": f"audio/{utt}.wav", "label": "bonafide" if system == "bonafide" else "spoof",
+        "system": system, "speaker": "s", "language": "en", "split": split, "corpus": "demo", "duration_s": 1.0,
+        "sample_rate": 16000, "sha256": "f" * 64 if utt in changed else sha,
+    } for utt, split, system, sha in [*MANIFEST, *extra]], path)
 
 
 def write_metrics(results, eer=EER, auc=AUC):
@@ -217,7 +220,10 @@ def test_bad_inputs_are_one_line_errors(project, capsys):
     write_metrics(project / "results")
     (project / "data/prepared/demo/manifest.csv").unlink()
     assert cli.main(["verify", "--record", "ref.json"]) == 2
-    assert "data/prepared/demo/manifest.csv: no manifest with split, system, utt_id and sha256" in capsys.readouterr().err
+    assert "data/prepared/demo/manifest.csv: no manifest to trace the corpus's clips with" in capsys.readouterr().err
+    (project / "data/prepared/demo/manifest.csv").write_text("utt_id,sha256\na,1\n")  # not the manifest's columns
+    assert cli.main(["verify", "--record", "ref.json"]) == 2
+    assert "missing column(s)" in capsys.readouterr().err
     (project / "ref.json").write_text(json.dumps({"checkpoints": {"lcnn_s0/base": {"eval.eer": {}}}}))
     assert cli.main(["verify", "--reference", "ref.json", "--recorded-lock-rev", "nosuchrev"]) == 2
     assert "dvc.lock at git revision nosuchrev" in capsys.readouterr().err
